@@ -1,0 +1,131 @@
+"""What every graph shares: topological order, the backward driver, and the modes.
+
+Both :class:`~micrograd_ext.engine.Value` and :class:`~micrograd_ext.tensor.Tensor`
+nodes keep their parents in ``_prev`` (a tuple, in argument order).  This module
+orders such a graph without recursion (so a chain of a million nodes is fine) and
+runs the backward pass; the node class supplies only ``_backprop(order)``, the loop
+that multiplies and adds along the edges.
+
+Modes (module-level switches, each with a context manager):
+
+* :func:`no_grad` — operations record no parents (like ``torch.no_grad``);
+* :func:`detect_anomaly` — the first ``nan`` or ``inf`` produced by any operation,
+  forward or backward, raises :class:`AnomalyError` naming the op and its inputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import operator
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = [
+    "MODE",
+    "AnomalyError",
+    "no_grad",
+    "enable_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "topological_order",
+    "next_seq",
+    "run_backward",
+]
+
+
+class _Mode:
+    __slots__ = ("grad", "anomaly")
+
+    def __init__(self) -> None:
+        self.grad = True
+        self.anomaly = False
+
+
+MODE = _Mode()
+
+
+class AnomalyError(FloatingPointError):
+    """A non-finite value was produced while :func:`detect_anomaly` was on."""
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Record no graph inside the block (for ``Value`` and ``Tensor``)."""
+    prev, MODE.grad = MODE.grad, False
+    try:
+        yield
+    finally:
+        MODE.grad = prev
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph again inside a :func:`no_grad` block."""
+    prev, MODE.grad = MODE.grad, True
+    try:
+        yield
+    finally:
+        MODE.grad = prev
+
+
+def is_grad_enabled() -> bool:
+    return MODE.grad
+
+
+@contextlib.contextmanager
+def detect_anomaly(enabled: bool = True) -> Iterator[None]:
+    """Raise :class:`AnomalyError` at the first ``nan``/``inf``, naming the operation.
+
+    Forward: an operation whose result is not finite raises with the op name, its
+    inputs and its output.  Backward: a gradient that becomes non-finite raises
+    with the op whose local derivative produced it.  Off by default (it costs a
+    check per node).
+    """
+    prev, MODE.anomaly = MODE.anomaly, enabled
+    try:
+        yield
+    finally:
+        MODE.anomaly = prev
+
+
+#: Every node gets the next number of this counter when it is created.  A node's
+#: parents always exist before it, so their numbers are smaller: sorting a graph's
+#: nodes by number is a topological order.
+next_seq = itertools.count().__next__
+_seq_of = operator.attrgetter("_seq")
+
+
+def topological_order(root: Any) -> list[Any]:
+    """All nodes reachable from ``root``, each after all of its parents (root last).
+
+    Two steps, no recursion (a chain of a million nodes is fine):
+
+    1. collect every node reachable from ``root`` through ``_prev`` (a worklist);
+    2. sort them by creation number ``_seq``: parents are created before their
+       children, so this puts every node after its parents.
+    """
+    nodes = [root]
+    seen = {root}  # nodes hash by identity
+    add, push = seen.add, nodes.append
+    for node in nodes:  # the list grows while we walk it: a breadth-first worklist
+        for p in node._prev:
+            if p not in seen:
+                add(p)
+                push(p)
+    nodes.sort(key=_seq_of)
+    return nodes
+
+
+def run_backward(root: Any, seed: Any) -> list[Any]:
+    """The backward pass: order the graph once, then let the node class propagate.
+
+    Semantics (the same for ``Value`` and ``Tensor``): the gradients of the graph's
+    *intermediate* nodes (those with parents) are recomputed by each pass, so after
+    ``backward()`` they show that pass's ``d root / d node``; *leaves* (parameters,
+    inputs) accumulate, as in PyTorch, so calling ``backward()`` twice doubles their
+    ``.grad`` unless you ``zero_grad()`` in between.
+    """
+    order = topological_order(root)
+    type(root)._backprop(order, seed)
+    return order

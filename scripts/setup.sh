@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Idempotent set-up used by run.sh and test.sh: a virtual environment in .venv,
+# the package (editable) with its test extras, and the Graphviz `dot` program.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $($PY --version 2>&1)" >&2
+  "$PY" -m venv .venv
+fi
+STAMP=.venv/.micrograd_ext_installed
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ]; then
+  echo "setup: installing micrograd_ext and its dependencies into .venv" >&2
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,plot,bench]'
+  touch "$STAMP"
+fi
+if ! command -v dot >/dev/null 2>&1; then
+  echo "setup: the Graphviz 'dot' program is missing; trying to install it" >&2
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) || true
+  elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null) || true
+  elif command -v brew >/dev/null 2>&1; then
+    brew install graphviz || true
+  fi
+  if ! command -v dot >/dev/null 2>&1; then
+    echo "setup: WARNING: could not install Graphviz 'dot'. Everything runs, diagrams are written as" >&2
+    echo "       DOT source (.gv) instead of SVG/PNG, and the tests that render images are skipped." >&2
+    echo "       Install it with your package manager (apt-get install graphviz / brew install graphviz)." >&2
+  fi
+fi
