@@ -175,6 +175,13 @@ def _array_pow(a, k):
     return np.power(a, k)
 
 
+def _array_vpow(a, b):
+    """a ** b elementwise where the exponent is a tensor too (needs a > 0, as :func:`_vpow`)."""
+    if np.any(a <= 0):
+        raise DomainError(f"'pow': base {np.asarray(a)[a <= 0].flat[0]!r} with a tensor exponent (expected positive bases, since d/db a^b = a^b ln a)")
+    return np.power(a, b)
+
+
 def _array_exp(a):
     with np.errstate(over="ignore"):
         return np.exp(a)
@@ -276,7 +283,8 @@ RULES: dict[str, Rule] = dict(
         _r("/", _div, lambda a, b, out: (1.0 / b, -a / (b * b)), ("1/b", "-a/b^2"), "a / b", array_forward=_array_div),
         _r("neg", lambda a: -a, lambda a, out: (-1.0,), ("-1",), "-a", array_forward=np.negative),
         _r("**", _pow, _pow_local, ("k*a^(k-1)",), "a ** k (k a constant)", array_forward=_array_pow),
-        _r("pow", _vpow, lambda a, b, out: (b * a ** (b - 1), out * math.log(a)), ("b*a^(b-1)", "out*ln(a)"), "a ** b"),
+        _r("pow", _vpow, lambda a, b, out: (b * a ** (b - 1), out * math.log(a)), ("b*a^(b-1)", "out*ln(a)"), "a ** b",
+           array_forward=_array_vpow, array_local=lambda a, b, out: (b * a ** (b - 1), out * np.log(a))),
         _r("exp", _exp, lambda a, out: (out,), ("out",), "e^a", array_forward=_array_exp),
         _r("log", _log, lambda a, out: (1.0 / a,), ("1/a",), "ln a", array_forward=_array_log),
         _r("tanh", math.tanh, lambda a, out: (1.0 - out * out,), ("1 - out^2",), "tanh a", array_forward=np.tanh),

@@ -1,0 +1,166 @@
+"""One training step of a two-layer classifier: micrograd_ext Tensor vs the same step by hand in numpy.
+
+Run:  .venv/bin/python bench/bench_tensor.py [--reps N] [--quick]
+
+The step is forward (Linear, ReLU, Linear), softmax cross-entropy averaged over the
+samples, backward, and a plain SGD update of the four parameters.  The hand-written
+reference uses the closed forms (rows are samples, W is (nout, nin)):
+
+    Z1 = X W1^T + b1,  A1 = relu(Z1),  Z2 = A1 W2^T + b2,  P = softmax(Z2)
+    dZ2 = (P - Y) / N, dW2 = dZ2^T A1, db2 = dZ2^T 1, dA1 = dZ2 W2,
+    dZ1 = dA1 * [Z1 > 0], dW1 = dZ1^T X, db1 = dZ1^T 1
+
+which is the floor any numpy-based autodiff can reach.  Both run in the same
+process, float64, one BLAS thread, interleaved (A, B, A, B, ...), on identical
+weights; we report the median of the per-pair time ratios.  The figures are
+recorded in docs/bench_tensor.md.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_v] = "1"
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from micrograd_ext.tensor import Tensor, cross_entropy  # noqa: E402
+from micrograd_ext.tensor_nn import MLP  # noqa: E402
+
+LR = 0.1
+SIZES = [  # (name, nin, hidden, classes, samples)
+    ("4-8-3 x 150", 4, 8, 3, 150),
+    ("64-128-10 x 1797", 64, 128, 10, 1797),
+    ("784-256-10 x 256", 784, 256, 10, 256),
+]
+
+
+def make_problem(nin: int, hidden: int, classes: int, n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, nin))
+    y = rng.integers(0, classes, n)
+    net = MLP(nin, [hidden, classes], seed=seed)  # relu hidden, linear output
+    return X, y, net
+
+
+def sgd_update(params: list) -> None:
+    for p in params:
+        p.data -= LR * p.grad
+
+
+def make_tensor_step(X: np.ndarray, y: np.ndarray, net: MLP):
+    """The autodiff step: what a user of micrograd_ext writes."""
+    Xt = Tensor(X)  # data: requires_grad=False, gets no gradient
+    params = net.parameters()
+
+    def step() -> float:
+        for p in params:
+            p.grad = None
+        loss = cross_entropy(net(Xt), y)
+        loss.backward()
+        sgd_update(params)
+        return loss.item()
+
+    return step
+
+
+def make_numpy_step(X: np.ndarray, y: np.ndarray, W1, b1, W2, b2):
+    """The same step written by hand with the closed-form gradients."""
+    n = X.shape[0]
+    Y = np.zeros((n, W2.shape[0]))
+    Y[np.arange(n), y] = 1.0
+    rows = np.arange(n)
+
+    def step() -> float:
+        nonlocal W1, b1, W2, b2  # updated in place
+        Z1 = X @ W1.T + b1
+        A1 = np.maximum(Z1, 0.0)
+        Z2 = A1 @ W2.T + b2
+        Z2 = Z2 - Z2.max(axis=1, keepdims=True)
+        E = np.exp(Z2)
+        S = E.sum(axis=1, keepdims=True)
+        P = E / S
+        loss = float(np.mean(np.log(S[:, 0]) - Z2[rows, y]))
+        dZ2 = (P - Y) / n
+        dW2 = dZ2.T @ A1
+        db2 = dZ2.sum(axis=0)
+        dA1 = dZ2 @ W2
+        dZ1 = dA1 * (Z1 > 0)
+        dW1 = dZ1.T @ X
+        db1 = dZ1.sum(axis=0)
+        W1 -= LR * dW1
+        b1 -= LR * db1
+        W2 -= LR * dW2
+        b2 -= LR * db2
+        return loss
+
+    return step
+
+
+def check_same(nin: int, hidden: int, classes: int, n: int) -> float:
+    """Both steps from the same weights give the same loss and the same updated weights."""
+    X, y, net = make_problem(nin, hidden, classes, n, seed=1)
+    ws = [p.data.copy() for p in net.parameters()]  # W1, b1, W2, b2
+    t_step, h_step = make_tensor_step(X, y, net), make_numpy_step(X, y, *ws)
+    diffs = []
+    for _ in range(3):
+        diffs.append(abs(t_step() - h_step()))
+    diffs += [float(np.max(np.abs(p.data - w))) for p, w in zip(net.parameters(), ws)]
+    return max(diffs)
+
+
+def time_pair(step_a, step_b, reps: int, inner: int) -> list[float]:
+    """Interleaved timings; returns the per-repetition ratio time(a) / time(b)."""
+    clock = time.perf_counter
+    ratios = []
+    for r in range(reps + 1):
+        t0 = clock()
+        for _ in range(inner):
+            step_a()
+        t1 = clock()
+        for _ in range(inner):
+            step_b()
+        t2 = clock()
+        if r:  # the first pair is a warm-up
+            ratios.append(((t1 - t0), (t2 - t1)))
+    return ratios
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reps", type=int, default=21, help="interleaved repetitions per size (default 21)")
+    ap.add_argument("--quick", action="store_true", help="few repetitions (a smoke run)")
+    args = ap.parse_args(argv)
+    reps = 3 if args.quick else args.reps
+    print(f"python {platform.python_version()}, numpy {np.__version__}, float64, one BLAS thread, {reps} interleaved repetitions")
+    print(f"{'size':<20} {'hand numpy':>12} {'Tensor':>12} {'ratio':>7}   {'max |diff|':>10}")
+    worst = 0.0
+    for name, nin, hidden, classes, n in SIZES:
+        diff = check_same(nin, hidden, classes, n)
+        X, y, net = make_problem(nin, hidden, classes, n)
+        ws = [p.data.copy() for p in net.parameters()]
+        t_step, h_step = make_tensor_step(X, y, net), make_numpy_step(X, y, *ws)
+        # inner loop long enough for ~5 ms per timing
+        t0 = time.perf_counter()
+        h_step()
+        once = max(time.perf_counter() - t0, 1e-6)
+        inner = max(1, int(0.005 / once))
+        pairs = time_pair(t_step, h_step, reps, inner)
+        ratio = statistics.median(a / b for a, b in pairs)
+        ta = statistics.median(a for a, _ in pairs) / inner
+        tb = statistics.median(b for _, b in pairs) / inner
+        worst = max(worst, ratio)
+        print(f"{name:<20} {tb * 1e6:>10.1f}us {ta * 1e6:>10.1f}us {ratio:>6.2f}x   {diff:>10.1e}")
+    print(f"worst ratio {worst:.2f}x (target <= 1.30x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
