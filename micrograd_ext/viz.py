@@ -866,7 +866,7 @@ def _add_legend(g: Diagram, ps: chain.Paths, digits: int) -> None:
             text = f"path {k + 1}: {facs} = {_fmt(p.product, digits + 2)}"
             nid = f"legend_path{k + 1}"
             c.node(nid, _plain(text), shape="plaintext", fontcolor=PATH_COLORS[k % len(PATH_COLORS)],
-                   fontsize="10")
+                   fontsize="10", height="0.2", margin="0.02")
         lines = []
         if len(ps) > len(shown):
             lines.append(f"... and {len(ps) - len(shown)} more paths")
@@ -879,4 +879,5 @@ def _add_legend(g: Diagram, ps: chain.Paths, digits: int) -> None:
                          f"{mark} (|diff| = {diff:.1e})")
         else:
             lines.append(f"{chain.symbol(ps.wrt, ids)}.grad: n/a (backward() not run)")
-        c.node("legend_sum", _plain("\n".join(lines)), shape="plaintext", fontsize="10")
+        c.node("legend_sum", _plain("\n".join(lines)), shape="plaintext", fontsize="10", height="0.2",
+               margin="0.02")
