@@ -229,7 +229,8 @@ class Paths(list):
         for k, p in enumerate(self, 1):
             lines.append(f"  path {k}: {p.text(self.ids)}")
             lines.append(f"          = {p.text(self.ids, numbers=True, digits=digits).split(' = ', 1)[1]}")
-        lines.append(f"  sum = {_num(self.total, 15)}")
+        total = self.total
+        lines.append(f"  sum = {total:.15g}" if total != 0 else "  sum = 0")
         return "\n".join(lines)
 
     def latex(self, max_terms: int = 12) -> str:
