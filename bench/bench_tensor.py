@@ -116,21 +116,32 @@ def check_same(nin: int, hidden: int, classes: int, n: int) -> float:
     return max(diffs)
 
 
-def time_pair(step_a, step_b, reps: int, inner: int) -> list[float]:
-    """Interleaved timings; returns the per-repetition ratio time(a) / time(b)."""
+def time_pair(step_a, step_b, reps: int, inner: int) -> list[tuple[float, float]]:
+    """Interleaved timings (a, b), (b, a), (a, b), ... of ``inner`` steps each.
+
+    The order alternates so that neither side always runs right after the other
+    (allocator and cache state carry over from one to the next).  Returns the
+    per-repetition pairs (time of a, time of b) for ``inner`` steps.
+    """
     clock = time.perf_counter
-    ratios = []
-    for r in range(reps + 1):
+
+    def run(step) -> float:
         t0 = clock()
         for _ in range(inner):
-            step_a()
-        t1 = clock()
-        for _ in range(inner):
-            step_b()
-        t2 = clock()
+            step()
+        return clock() - t0
+
+    pairs = []
+    for r in range(reps + 1):
+        if r % 2:
+            tb = run(step_b)
+            ta = run(step_a)
+        else:
+            ta = run(step_a)
+            tb = run(step_b)
         if r:  # the first pair is a warm-up
-            ratios.append(((t1 - t0), (t2 - t1)))
-    return ratios
+            pairs.append((ta, tb))
+    return pairs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,11 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         X, y, net = make_problem(nin, hidden, classes, n)
         ws = [p.data.copy() for p in net.parameters()]
         t_step, h_step = make_tensor_step(X, y, net), make_numpy_step(X, y, *ws)
-        # inner loop long enough for ~5 ms per timing
+        # inner loop long enough for ~20 ms per timing, and at least 3 steps
         t0 = time.perf_counter()
         h_step()
         once = max(time.perf_counter() - t0, 1e-6)
-        inner = max(1, int(0.005 / once))
+        inner = max(3, int(0.02 / once))
         pairs = time_pair(t_step, h_step, reps, inner)
         ratio = statistics.median(a / b for a, b in pairs)
         ta = statistics.median(a for a, _ in pairs) / inner

@@ -30,6 +30,7 @@ gradient for such an input.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -117,6 +118,41 @@ def _unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
     if axes:
         g = g.sum(axis=axes, keepdims=True)
     return np.asarray(g)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(n: int) -> np.ndarray:
+    """A read-only vector of n ones: ``dY^T 1`` as a matrix product is faster than ``sum(axis=0)`` on small arrays."""
+    v = np.ones(n)
+    v.flags.writeable = False
+    return v
+
+
+@functools.lru_cache(maxsize=64)
+def _arange(n: int) -> np.ndarray:
+    v = np.arange(n)
+    v.flags.writeable = False
+    return v
+
+
+def _shifted_exp_rows(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(z - m, exp(z - m), row sums of exp(z - m))`` for a 2-D ``z``, without overflow.
+
+    ``log sum_c exp(z_c) = m + log sum_c exp(z_c - m)`` holds for any ``m``.  One
+    max over the whole array already makes every exponent <= 0 (no overflow, also
+    for logits of 1000) and costs far less than a max per row; a row whose entries
+    all lie far below that max would lose precision (its sum under 1e-30), so such
+    a batch is redone with each row's own max.
+    """
+    ones = _ones(z.shape[1])
+    shifted = z - z.max()
+    e = np.exp(shifted)
+    s = e @ ones
+    if not s.min() >= 1e-30:  # also true for nan
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        s = e @ ones
+    return shifted, e, s
 
 
 def _norm_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
@@ -266,7 +302,7 @@ def _linear_vjp(node: Tensor, g: np.ndarray) -> tuple:
     dw = (g2.T @ x2) if w_t.requires_grad else None
     out = (dx, dw)
     if len(node._prev) == 3:
-        out += (g2.sum(axis=0) if node._prev[2].requires_grad else None,)
+        out += (_ones(g2.shape[0]) @ g2 if node._prev[2].requires_grad else None,)  # dY^T 1
     return out
 
 
@@ -324,16 +360,15 @@ def _log_softmax_vjp(node: Tensor, g: np.ndarray) -> tuple:
 
 
 def _xent_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    e, s, target, scale, onehot = node._ctx
-    d = e / s  # softmax(Z)
-    if onehot:
-        d = d * target.sum(axis=-1, keepdims=True) - target
-    elif d.ndim == 1:
-        d[target] -= 1.0
-    else:
-        d[np.arange(d.shape[0]), target] -= 1.0
-    d *= float(g) * scale
-    return (d,)
+    e, s, t, flat, scale, onehot = node._ctx
+    c = float(g) * scale
+    if onehot:  # dZ = c (softmax(Z) * sum_k Y_k - Y)
+        d = e * ((c * (t @ _ones(t.shape[1]))) / s)[:, None]
+        d -= c * t
+    else:  # dZ = c (softmax(Z) - Y): subtract c at each sample's class
+        d = e * (c / s)[:, None]
+        d.ravel()[flat] -= c
+    return (d.reshape(node._prev[0].data.shape),)
 
 
 def _bce_vjp(node: Tensor, g: np.ndarray) -> tuple:
@@ -741,7 +776,7 @@ class Tensor:
                     f"backward: tensor of shape {self.data.shape} is not a single number; pass its upstream gradient "
                     f"explicitly, backward(grad) with grad of shape {self.data.shape} (e.g. the gradient of a loss)"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.array(1.0) if self.data.ndim == 0 else np.ones(self.data.shape)
         else:
             seed = _as_array(grad, "backward(grad)")
             if seed.shape != self.data.shape:
@@ -823,30 +858,33 @@ def cross_entropy(logits: Tensor, target: ArrayLike, reduction: str = "mean") ->
     if reduction not in ("mean", "sum"):
         raise ValueError(f"'cross_entropy': reduction {reduction!r} (expected 'mean' or 'sum')")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    n = z.shape[0] if z.ndim == 2 else 1
     C = z.shape[-1]
-    m = z.max(axis=-1, keepdims=True)
-    shifted = z - m
-    e = np.exp(shifted)
-    s = e.sum(axis=-1, keepdims=True)
     onehot = t.shape == z.shape
+    if not onehot:
+        if t.shape != z.shape[:-1]:
+            raise ValueError(f"'cross_entropy': target of shape {t.shape} for logits of shape {z.shape} (expected class indices of shape {z.shape[:-1]} or one-hot rows of shape {z.shape})")
+        if t.dtype.kind not in "iub" and not (t.dtype.kind == "f" and np.all(t == np.round(t))):
+            raise TypeError(f"'cross_entropy': target of dtype {t.dtype} (expected integer class indices, or one-hot rows of shape {z.shape})")
+        t = t.astype(np.intp, copy=False)
+        # One reduction checks both ends: a negative index is huge when read as unsigned.
+        if t.size and t.reshape(-1).view(np.uintp).max() >= C:
+            bad = t[(t < 0) | (t >= C)].flat[0]
+            raise IndexError(f"'cross_entropy': class index {int(bad)} (expected 0 <= target < {C})")
+    if z.ndim == 1:  # one sample: a batch of one
+        z = z[None, :]
+        t = t[None, :] if onehot else t.reshape(1)
+    n = z.shape[0]
+    shifted, e, s = _shifted_exp_rows(z)
     if onehot:
         t = t.astype(_f64, copy=False)
-        per = np.log(s[..., 0]) * t.sum(axis=-1) - (t * shifted).sum(axis=-1)
+        ones = _ones(C)
+        per = np.log(s) * (t @ ones) - (t * shifted) @ ones
+        flat = None
     else:
-        if t.dtype.kind not in "iub" and not (t.dtype.kind == "f" and np.all(t == np.round(t))):
-            raise TypeError(f"'cross_entropy': target of dtype {t.dtype} and shape {t.shape} (expected class indices or one-hot rows of shape {z.shape})")
-        t = t.astype(np.intp, copy=False)
-        if t.shape != z.shape[:-1]:
-            raise ValueError(f"'cross_entropy': target of shape {t.shape} for logits of shape {z.shape} (expected {z.shape[:-1]} or {z.shape})")
-        if t.size and (t.min() < 0 or t.max() >= C):
-            raise IndexError(f"'cross_entropy': class index {int(t.min() if t.min() < 0 else t.max())} (expected 0 <= target < {C})")
-        if z.ndim == 1:
-            per = np.log(s[0]) - shifted[t]
-        else:
-            per = np.log(s[:, 0]) - shifted[np.arange(n), t]
+        flat = _arange(n) * C + t  # position of z[n, t_n] in the flattened array
+        per = np.log(s) - shifted.ravel()[flat]
     scale = 1.0 / n if reduction == "mean" else 1.0
-    return _make(np.asarray(per.sum() * scale), (z_t,), "xent", (e, s, t, scale, onehot))
+    return _make(np.asarray(per.sum() * scale), (z_t,), "xent", (e, s, t, flat, scale, onehot))
 
 
 def bce(pred: Tensor, target: ArrayLike, scale: float) -> Tensor:
