@@ -253,9 +253,8 @@ def closed_form_bondartsov(W1: np.ndarray, W2: np.ndarray, X: np.ndarray, Y: np.
 def check_against_paper(net: Any, X: np.ndarray, Y: list[list[float]], tol: float = 1e-10) -> tuple[list[CheckRow], str]:
     """One full-batch backward pass compared with eqs. (8) and (14).
 
-    Uses ``micrograd_ext.docnets`` (the verification engineer's implementation of the
-    paper's formulas) when it offers the comparison; otherwise the numpy closed forms
-    above.  Returns the rows and the name of the oracle used.  Leaves the net's
+    Uses ``micrograd_ext.closed_form`` (the paper's formulas, equation by equation)
+    when it is installed, otherwise the numpy closed forms above.  Returns the rows and the name of the oracle used.  Leaves the net's
     ``.grad`` zeroed.
     """
     rows_x = [[float(v) for v in r] for r in X]
@@ -264,22 +263,15 @@ def check_against_paper(net: Any, X: np.ndarray, Y: list[list[float]], tol: floa
     C.backward()
     g1, g2 = _grad_matrices(net)
     W1, W2 = _weights_matrices(net)
-    oracle = "micrograd_ext.tour.closed_form_bondartsov"
-    cf = None
-    try:
-        from . import closed_form
-
-        fn = getattr(closed_form, "bondartsov_grad_w2", None)
-        fn1 = getattr(closed_form, "bondartsov_grad_w1", None)
-        if fn is not None and fn1 is not None:
-            cf = (fn1, fn)
-    except ImportError:
-        pass
     Xa, Ya = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
-    if cf is None:
+    try:  # the verification module's implementation of the paper's formulas, when it is installed
+        from .closed_form import bondartsov_grad_w1, bondartsov_grad_w2
+    except ImportError:
+        oracle = "micrograd_ext.tour.closed_form_bondartsov (numpy)"
         e1, e2 = closed_form_bondartsov(W1, W2, Xa, Ya)
-    else:  # pragma: no cover - depends on the verify engineer's API
-        e1, e2 = closed_form_bondartsov(W1, W2, Xa, Ya)
+    else:
+        oracle = "micrograd_ext.closed_form.bondartsov_grad_w2 / bondartsov_grad_w1 (numpy)"
+        e1, e2 = np.asarray(bondartsov_grad_w1(W1, W2, Xa, Ya)), np.asarray(bondartsov_grad_w2(W1, W2, Xa, Ya))
     net.zero_grad()
     out = []
     for eq, name, got, want in (("(8)", "grad w(2)", g2, e2), ("(14)", "grad w(1)", g1, e1)):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-DEMOS = sorted((Path(__file__).resolve().parent.parent / "demos").glob("*.py"))
+DEMOS = sorted(p for p in (Path(__file__).resolve().parent.parent / "demos").glob("*.py") if not p.name.startswith("_"))
 
 
 def test_there_is_a_demo_for_each_document_and_the_two_lessons():
