@@ -334,12 +334,51 @@ def _value_fields(node: Any, ids: dict[Any, str], digits: int, show_grad: bool, 
     return fields
 
 
+_SIMPLE_RE = re.compile(r"^[\w()\[\],.]+$")
+_TOKEN_RE = re.compile(r"\b(a|b|out|x_j|w_j)\b")
+
+
+def _named_formula(node: Any, k: int, formula: str) -> str:
+    """The rule's formula with its operand names replaced by the nodes' labels, when they all have one.
+
+    ``d(x1 * w1)/d x1`` is the rule's ``b``; on the drawing it reads ``w1``.  For a
+    weighted sum ``x_j`` / ``w_j`` become the partner input's label.  Unlabelled
+    operands leave the formula in the rule table's own names.
+    """
+    prev = node._prev
+    names: dict[str, Any] = {}
+    if node._op in ("wsum", "wsum0"):
+        start = 1 if node._op == "wsum" else 0
+        if k >= start:
+            partner = k + 1 if (k - start) % 2 == 0 else k - 1
+            names = {"x_j": prev[partner], "w_j": prev[partner]}
+    else:
+        from .rules import rule_for
+
+        rule = rule_for(node._op)
+        if rule is None or rule.nary:
+            return formula
+        names = {"a": prev[0], "out": node}
+        if len(prev) > 1:
+            names["b"] = prev[1]
+    used = set(_TOKEN_RE.findall(formula))
+    if not used or any(not (getattr(names.get(t), "label", "") or "") for t in used):
+        return formula
+
+    def sub(m: re.Match) -> str:
+        label = names[m.group(1)].label
+        return label if _SIMPLE_RE.match(label) else f"({label})"
+
+    return _TOKEN_RE.sub(sub, formula)
+
+
 def _edge_label(node: Any, k: int, digits: int, partial: str | None = None) -> str:
     """``formula = number`` for edge ``k`` of ``node`` (the number is the stored local derivative)."""
     fs = getattr(node, "formulas", ()) or ()
     formula = fs[k] if k < len(fs) else ""
     if _is_tensor(node):
         return formula
+    formula = _named_formula(node, k, formula)
     loc = node._local[k] if k < len(node._local) else None
     num = _fmt(loc, digits) if loc is not None else "?"
     body = num if (not formula or formula == num) else f"{formula} = {num}"

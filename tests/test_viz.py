@@ -97,7 +97,14 @@ def test_edge_labels_formula_and_number():
     # d(a*b)/da = b = -3, d(a*b)/db = a = 2, dtanh/dc = 1 - out^2
     assert "b = -3" in labels and "a = 2" in labels
     t = 1 - np.tanh(-6.0) ** 2
-    assert f"1 - out^2 = {t:.4g}" in labels
+    assert f"1 - d^2 = {t:.4g}" in labels  # the rule's 'out' named by the node's label
+    # operands named by their labels; an unlabelled operand leaves the rule's own names
+    p, q = Value(2.0, label="x1"), Value(-3.0, label="w1")
+    r = p * q
+    assert sorted(label_of(a) for _, _, a in parse_dot(viz.draw_graph(r, edge_labels=True).source)[1]
+                  if "label=" in a) == ["w1 = -3", "x1 = 2"]
+    u = p * Value(5.0)
+    assert "b = 5" in viz.draw_graph(u, edge_labels=True).source
 
 
 def test_stable_ids_and_escaped_labels():
@@ -185,7 +192,7 @@ def test_tensor_graph_shapes_and_matrix_rules():
 
 
 def test_figure2_exactly_the_path_nodes():
-    C, x, W1, W2, *_ = iris_like()
+    C, x, W1, W2, a1, *_ = iris_like()
     C.backward()
     w = W2[0][2]
     g = viz.draw_paths(C, w)
@@ -201,7 +208,8 @@ def test_figure2_exactly_the_path_nodes():
     assert "equal" in legend and viz._fmt(w.grad, 10) in legend
     # edge labels: partial, formula and number
     lab = [label_of(a) for s, d, a in path_edges if label_of(nodes[s]).startswith("w(2)[1,2]")][0]
-    assert "∂z(2)[1]/∂w(2)[1,2]" in lab and "x_j" in lab
+    # eq. (5c): dz(2)_1/dw(2)_1,2 = a(1)_2, the rule's x_j named by the partner input
+    assert "∂z(2)[1]/∂w(2)[1,2]" in lab and f"a(1)[2] = {viz._fmt(a1[1].data)}" in lab
 
 
 def test_figure3_three_paths_one_colour_each():
