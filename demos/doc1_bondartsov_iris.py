@@ -85,8 +85,22 @@ def main(argv: list[str] | None = None) -> int:
     g1 = a1 * (1 - a1)  # (12b)
     r.add("(8) 1/|Sx| (a(2)-y) . a(1)^T", "grad w(2)", [[v.grad for v in row] for row in w2], (a2 - Y).T @ a1b / N)
     r.add("(14) 1/|Sx| (g(1) o f(2)) . x^T", "grad w(1)", [[v.grad for v in row] for row in w1], (g1 * f2).T @ xb / N)
-    r.add("(15) (a(2)-y)^T . w(2)", "f(2) = |Sx| dC/da(1)", N * np.array([[v.grad for v in row] for row in A1]), f2)
+    r.add("(15) (a(2)-y)^T . w(2) [no bias col]", "f(2) = |Sx| dC/da(1)", N * np.array([[v.grad for v in row] for row in A1]), f2)
     ok &= r.show()
+
+    try:
+        from micrograd_ext import closed_form as cf
+    except ImportError:
+        print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
+    else:
+        r = Report("Against micrograd_ext.closed_form (the verify oracle)")
+        r.add("bondartsov_dC_da2_eq5a", "dC/da(2) per sample", np.reshape(C.local_grads, (N, 3)).T,
+              cf.bondartsov_dC_da2_eq5a(a2.T, Y.T))
+        r.add("bondartsov_grad_w2 (8)", "grad w(2)", [[v.grad for v in row] for row in w2],
+              cf.bondartsov_grad_w2(np.array([[v.data for v in row] for row in w1]), W2, X, Y))
+        r.add("bondartsov_grad_w1 (14), (15)", "grad w(1)", [[v.grad for v in row] for row in w1],
+              cf.bondartsov_grad_w1(np.array([[v.data for v in row] for row in w1]), W2, X, Y))
+        ok &= r.show()
 
     try:
         from micrograd_ext.chain import count_paths

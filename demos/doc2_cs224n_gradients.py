@@ -101,6 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     net.add("dJ/db1 = delta2^T", "dJ/db1 (printed as dJ/dW)", b1.grad, delta2.T)
     net.add("dJ/dx = (delta2 W)^T", "dJ/dx", x.grad, (delta2 @ Wp.numpy()).T)
     ok &= net.show()
+    try:
+        from micrograd_ext import closed_form as cf
+    except ImportError:
+        print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
+    else:
+        ref = cf.cs224n_section3(x.numpy(), Wp.numpy(), b1.numpy(), U.numpy(), b2.numpy(), y)
+        r = Report("Section 3 again, against micrograd_ext.closed_form.cs224n_section3 (the verify oracle)")
+        for name, t in (("dU", U), ("db2", b2), ("dW", Wp), ("db1", b1), ("dx", x)):
+            r.add(f"closed_form {name}", f"dJ/d{name[1:]}", t.grad, ref[name])
+        ok &= r.show()
     print("\nall checks passed" if ok else "\nSOME CHECKS FAILED")
     return 0 if ok else 1
 

@@ -110,6 +110,18 @@ def main(argv: list[str] | None = None) -> int:
         r.add("Python Code 4", f"db[{i}]", b[i].grad, dbc[i])
     ok = r.show()
 
+    try:
+        from micrograd_ext import closed_form as cf
+    except ImportError:
+        print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
+    else:
+        dWp, dbp = cf.park_code4(X, Y, [None] + [Wn[i] for i in range(1, L + 1)], [None] + [bn[i] for i in range(1, L + 1)])
+        r = Report("Against micrograd_ext.closed_form.park_code4 (Park's listing executed, typos fixed)")
+        for i in range(1, L + 1):
+            r.add("park_code4", f"dW[{i}]", W[i].grad, dWp[i])
+            r.add("park_code4", f"db[{i}]", b[i].grad, dbp[i])
+        ok &= r.show()
+
     W0, b0, _, _, _ = build(X, Y, Wn, bn, L, at_zero=0.0)
     diff = float(np.max(np.abs(b0[1].grad - dbc[1])))
     print(f"\nwith PyTorch's relu'(0) = 0 instead: db[1] differs from Park's formula by {diff:.3g} "

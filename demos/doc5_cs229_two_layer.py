@@ -79,6 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     r.add("dJ/db1 = (W2 e) o a1 o (1-a1)", "dJ/db1", [v.grad for v in b1], g1)
     ok = r.show()
 
+    try:
+        from micrograd_ext import closed_form as cf
+    except ImportError:
+        print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
+    else:
+        ref = cf.cs229_gradients(x[:, None], y[:, None], data(W1), np.array([[v.data] for v in b1]), data(W2),
+                                 np.array([[v.data] for v in b2]))
+        r = Report("One sample again, against micrograd_ext.closed_form.cs229_gradients (the verify oracle)")
+        r.add("cs229_gradients", "dJ/dW2", grads(W2), ref["dW2"])
+        r.add("cs229_gradients", "dJ/db2", [[v.grad] for v in b2], ref["db2"])
+        r.add("cs229_gradients", "dJ/dW1", grads(W1), ref["dW1"])
+        r.add("cs229_gradients", "dJ/db1", [[v.grad] for v in b1], ref["db1"])
+        ok &= r.show()
+
     for p in [v for row in W1 + W2 for v in row] + b1 + b2:
         p.grad = 0.0
     X = rng.normal(size=(B, d))
