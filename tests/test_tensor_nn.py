@@ -101,9 +101,10 @@ def test_matrix_mlp_gradients_equal_value_neuron_by_neuron(activation):
         np.testing.assert_allclose(lay.bias.grad, grads_b[k], rtol=1e-12, atol=1e-14)
 
 
-def test_from_scalar_to_scalar_and_equal_gradients():
+@pytest.mark.parametrize("weighted_sum", [False, True])
+def test_from_scalar_to_scalar_and_equal_gradients(weighted_sum):
     nn = pytest.importorskip("micrograd_ext.nn")
-    snet = nn.MLP(3, [4, 4, 2], activation=["tanh", "relu", "linear"], seed=11)
+    snet = nn.MLP(3, [4, 4, 2], activation=["tanh", "relu", "linear"], seed=11, weighted_sum=weighted_sum)
     tnet = MLP.from_scalar(snet)
     assert tnet.sizes == [3, 4, 4, 2] and tnet.activations == ["tanh", "relu", "linear"]
     for lay, slay in zip(tnet.layers, snet.layers):
@@ -125,7 +126,7 @@ def test_from_scalar_to_scalar_and_equal_gradients():
     # and back: the matrix weights, changed, go into a new scalar net
     for p in tnet.parameters():
         p.data = p.data * 0.5
-    back = tnet.to_scalar()
+    back = tnet.to_scalar(weighted_sum=weighted_sum)
     for lay, slay in zip(tnet.layers, back.layers):
         for i, n in enumerate(slay.neurons):
             assert [w.data for w in n.w] == list(lay.weight.data[i]) and n.b.data == lay.bias.data[i]
