@@ -54,7 +54,7 @@ def test_gv_format_needs_no_dot(tmp_path, monkeypatch, capsys):
     out = tmp_path / "g.gv"
     assert main(["--what", "graph", "--edge-labels", "--sizes", "2,2,1", "--out", str(out)]) == 0
     src = out.read_text()
-    assert src.startswith("digraph") and "x_j = " in src
+    assert src.startswith("digraph") and 'label="x[1] = ' in src  # dz/dw(1)[i,1] = x[1], eq. (10b)
 
 
 def test_dot_missing_writes_source_and_says_how_to_install(tmp_path, monkeypatch, capsys):
