@@ -250,12 +250,18 @@ def closed_form_bondartsov(W1: np.ndarray, W2: np.ndarray, X: np.ndarray, Y: np.
     return gW1, gW2
 
 
-def check_against_paper(net: Any, X: np.ndarray, Y: list[list[float]], tol: float = 1e-10) -> tuple[list[CheckRow], str]:
-    """One full-batch backward pass compared with eqs. (8) and (14).
+def check_against_paper(net: Any, X: np.ndarray, Y: list[list[float]], tol: float = 1e-10) -> list[tuple[str, list[CheckRow]]]:
+    """One full-batch backward pass compared with eqs. (8) and (14), in one or two graphs.
 
-    Uses ``micrograd_ext.closed_form`` (the paper's formulas, equation by equation)
-    when it is installed, otherwise the numpy closed forms above.  Returns the rows and the name of the oracle used.  Leaves the net's
-    ``.grad`` zeroed.
+    1. The training step's own graph (``C`` of eq. (1) as ONE node), against
+       ``micrograd_ext.closed_form.bondartsov_grad_w2`` / ``bondartsov_grad_w1`` (the
+       paper's formulas, equation by equation), or the numpy forms of this module when
+       ``closed_form`` is not installed.
+    2. When ``micrograd_ext.docnets`` is installed, its
+       ``bondartsov_iris_gradients(net, X, Y)``: the same net with ``C`` built from
+       elementary nodes, compared with the same closed forms by the verification code.
+
+    Returns ``[(title, rows), ...]``.  Leaves the net's ``.grad`` zeroed.
     """
     rows_x = [[float(v) for v in r] for r in X]
     net.zero_grad()
@@ -267,18 +273,29 @@ def check_against_paper(net: Any, X: np.ndarray, Y: list[list[float]], tol: floa
     try:  # the verification module's implementation of the paper's formulas, when it is installed
         from .closed_form import bondartsov_grad_w1, bondartsov_grad_w2
     except ImportError:
-        oracle = "micrograd_ext.tour.closed_form_bondartsov (numpy)"
+        oracle = "micrograd_ext.tour.closed_form_bondartsov"
         e1, e2 = closed_form_bondartsov(W1, W2, Xa, Ya)
     else:
-        oracle = "micrograd_ext.closed_form.bondartsov_grad_w2 / bondartsov_grad_w1 (numpy)"
+        oracle = "micrograd_ext.closed_form"
         e1, e2 = np.asarray(bondartsov_grad_w1(W1, W2, Xa, Ya)), np.asarray(bondartsov_grad_w2(W1, W2, Xa, Ya))
     net.zero_grad()
-    out = []
-    for eq, name, got, want in (("(8)", "grad w(2)", g2, e2), ("(14)", "grad w(1)", g1, e1)):
+
+    def row(eq: str, name: str, got: np.ndarray, want: np.ndarray) -> CheckRow:
         d = float(np.max(np.abs(got - want)))
-        scale = max(1.0, float(np.max(np.abs(want))))
-        out.append(CheckRow(eq, name, got.shape, d, d <= tol * scale))
-    return out, oracle
+        return CheckRow(eq, name, want.shape, d, d <= tol * max(1.0, float(np.max(np.abs(want)))))
+
+    out = [(f"the training step's graph (C one node) vs. {oracle}",
+            [row("(8)", "grad w(2)", g2, e2), row("(14)", "grad w(1)", g1, e1)])]
+    try:
+        from .docnets import bondartsov_iris_gradients
+    except ImportError:
+        return out
+    r = bondartsov_iris_gradients(net, Xa, Ya)
+    net.zero_grad()
+    out.append(("micrograd_ext.docnets.bondartsov_iris_gradients (C from elementary nodes)",
+                [row("(8)", "grad w(2)", np.asarray(r.grad_w2), np.asarray(r.eq8)),
+                 row("(14)", "grad w(1)", np.asarray(r.grad_w1), np.asarray(r.eq14))]))
+    return out
 
 
 # -- chain-rule paths --------------------------------------------------------------------------
@@ -505,12 +522,15 @@ def run_tour(out_dir: str, seed: int = 0, epochs: int | None = None, fast: bool 
 
     # 3. gradient check of one step
     _section("3. One step's gradients vs. the paper's eqs. (8) and (14)")
-    checks, oracle = check_against_paper(net, Xtr, Ytr)
-    print(f"full batch of {len(tr)} rows at initialisation; closed forms from {oracle}")
-    print(f"  {'equation':<9} {'quantity':<11} {'shape':<7} {'max |autodiff - closed form|':>28}  result")
-    for r in checks:
-        print(f"  {r.equation:<9} {r.quantity:<11} {str(r.shape[0]) + 'x' + str(r.shape[1]):<7} "
-              f"{r.max_abs_diff:>28.3e}  {'PASS' if r.passed else 'FAIL'}")
+    groups = check_against_paper(net, Xtr, Ytr)
+    checks = [r for _, rows in groups for r in rows]
+    print(f"one full-batch backward pass over the {len(tr)} training rows at initialisation")
+    for title, rows in groups:
+        print(f"{title}:")
+        print(f"  {'equation':<9} {'quantity':<11} {'shape':<7} {'max |autodiff - closed form|':>28}  result")
+        for r in rows:
+            print(f"  {r.equation:<9} {r.quantity:<11} {str(r.shape[0]) + 'x' + str(r.shape[1]):<7} "
+                  f"{r.max_abs_diff:>28.3e}  {'PASS' if r.passed else 'FAIL'}")
     grads_ok = all(r.passed for r in checks)
     print(f"gradient comparison: {'PASS' if grads_ok else 'FAIL'} (tolerance 1e-10)")
 
