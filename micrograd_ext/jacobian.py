@@ -67,20 +67,14 @@ def jacobian(f: Callable[..., Tensor], x: Tensor | np.ndarray | Sequence, *other
 def jacobian_values(outputs: Sequence[Value], inputs: Sequence[Value]) -> np.ndarray:
     """The ``len(outputs) x len(inputs)`` Jacobian of scalar ``Value`` nodes, one backward per output.
 
-    Every leaf ``.grad`` reached is zeroed before each pass (and left zeroed); the
-    graph itself is reused.
+    The graph is reused.  Before each pass the inputs' ``.grad`` are zeroed (an input
+    that the output does not depend on reads 0); other leaves reached accumulate, as
+    after any ``backward()``: zero them before training on the same graph.
     """
-    from .graph import topological_order
-
     J = np.zeros((len(outputs), len(inputs)))
     for r, out in enumerate(outputs):
-        for node in topological_order(out):
-            node.grad = 0.0
         for v in inputs:
             v.grad = 0.0
         out.backward()
         J[r] = [v.grad for v in inputs]
-    for out in outputs:
-        for node in topological_order(out):
-            node.grad = 0.0
     return J
