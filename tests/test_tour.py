@@ -147,19 +147,39 @@ def test_save_load_round_trip_is_exact(tmp_path):
     assert [type(p.data) for p in b.parameters()] == [float] * len(b.parameters())
 
 
-def test_load_wrong_shapes_lists_differences_and_leaves_model_unchanged(tmp_path):
+@pytest.mark.parametrize("hidden, word", [(7, "missing"), (9, "unexpected")])
+def test_load_wrong_architecture_lists_differences_and_leaves_model_unchanged(tmp_path, hidden, word):
+    from micrograd_ext.module import StateDictError
     from micrograd_ext.nn import MLP
 
-    from micrograd_ext.module import StateDictError
-
-    other = MLP(4, [7, 3], activation="sigmoid", weighted_sum=True, seed=0)
+    other = MLP(4, [hidden, 3], activation="sigmoid", weighted_sum=True, seed=5)
     other.save(tmp_path / "other.npz")
     net = tour.build_net(0)
     before = [p.data for p in net.parameters()]
     with pytest.raises(StateDictError) as e:
         net.load(tmp_path / "other.npz")
     msg = str(e.value)
-    assert "missing" in msg and "unexpected" in msg and "unchanged" in msg
+    assert word in msg and "unchanged" in msg
+    # every differing name is listed: the 8th/9th hidden neuron's bias and layer 2's 8th/9th input weight
+    k = 7 if hidden == 7 else 8
+    assert f"layers.0.neurons.{k}.b" in msg and f"layers.1.neurons.0.w.{k}" in msg, msg
+    assert [p.data for p in net.parameters()] == before
+
+
+def test_load_wrong_shapes_lists_each_and_leaves_model_unchanged(tmp_path):
+    from micrograd_ext.module import _MAGIC, StateDictError
+
+    net = tour.build_net(0)
+    state = net.state_dict()
+    names = list(state)
+    state[names[0]] = np.zeros(2)
+    state[names[-1]] = np.zeros((1, 3))
+    np.savez(tmp_path / "bad.npz", **{_MAGIC: np.array("MLP")}, **state)
+    before = [p.data for p in net.parameters()]
+    with pytest.raises(StateDictError) as e:
+        net.load(tmp_path / "bad.npz")
+    msg = str(e.value)
+    assert f"{names[0]}: shape (2,)" in msg and f"{names[-1]}: shape (1, 3)" in msg and "2 problem" in msg
     assert [p.data for p in net.parameters()] == before
 
 
