@@ -336,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     elapsed = time.perf_counter() - t0
     failed = [r for r in rows if not r.passed]
     if args.json:
-        print(json.dumps([r.as_dict() for r in rows], indent=1))
+        print("[\n" + ",\n".join(" " + json.dumps(r.as_dict()) for r in rows) + "\n]")
     else:
         print(format_table(rows))
         print()
