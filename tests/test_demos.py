@@ -23,3 +23,15 @@ def test_demo_runs_in_fast_mode(script, tmp_path):
                        capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert r.returncode == 0, f"{script.name} failed:\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     assert "FAIL" not in r.stdout, r.stdout[-3000:]
+
+
+def test_moons_without_matplotlib_still_runs_and_says_how_to_get_it(tmp_path):
+    script = next(p for p in DEMOS if p.stem == "moons")
+    code = ("import runpy, sys; sys.modules['matplotlib'] = None; "
+            f"sys.argv = [{str(script)!r}, '--fast', '--out', {str(tmp_path)!r}]; "
+            f"runpy.run_path({str(script)!r}, run_name='__main__')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "matplotlib is not installed" in r.stdout and "pip install" in r.stdout
+    assert "decision regions" in r.stdout  # the text map is always printed
+    assert not list(tmp_path.glob("*.png"))

@@ -192,3 +192,13 @@ def test_load_foreign_file_raises_clear_error(tmp_path):
     for name in ("foreign.npz", "text.npz"):
         with pytest.raises(StateDictError, match="micrograd_ext state"):
             net.load(tmp_path / name)
+
+
+def test_tour_without_dot_writes_dot_source_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no `dot` anywhere on PATH
+    tour.main(["--epochs", "3", "--out", str(tmp_path), "--no-progress"])  # too short to train: only files matter
+    text = capsys.readouterr().out
+    assert "Graphviz 'dot' is not on PATH" in text
+    for stem in ("figure1_network", "figure2_paths_w2", "figure3_paths_w1"):
+        assert (tmp_path / f"{stem}.gv").is_file() and not (tmp_path / f"{stem}.svg").exists()
+        _check_image(tmp_path / f"{stem}.gv")
