@@ -37,6 +37,8 @@ _isfinite = math.isfinite
 
 def _check_number(data: object, where: str = "Value") -> float:
     """float(data) for a real number (int, float, numpy scalar); TypeError naming the type otherwise."""
+    if type(data) is float:  # the common case, without the slower abstract-class check below
+        return data
     if isinstance(data, numbers.Real):
         return float(data)
     raise TypeError(f"{where}: expected a real number (int or float), got {type(data).__name__}: {data!r:.60}")
@@ -155,7 +157,7 @@ class Value:
     def relu(self, grad_at_zero: float = 0.0) -> Value:
         """max(0, x).  ``relu'(0) = 0`` as in PyTorch; Park (2022) uses ``grad_at_zero=1``."""
         a = self.data
-        out = a if a > 0 else 0.0
+        out = 0.0 if a <= 0 else a  # nan stays nan
         return Value._node(out, (self,), RULES["ReLU"].local(a, out, grad_at_zero), "ReLU")
 
     def tanh(self) -> Value:
@@ -246,25 +248,51 @@ class Value:
 
     @staticmethod
     def _backprop(order: list[Value], seed: float) -> None:
-        for node in order:
+        """The chain rule over ``order`` (parents before children, root last).
+
+        Walking from the root back, each node's ``grad`` is final when we reach it
+        (all its consumers come later in ``order`` and are done), so we add
+        ``local * grad`` into each parent: ``d root / d parent`` is the sum over
+        its edges of (local derivative) x (gradient of the node above).
+        A node whose gradient is 0 adds nothing and is skipped.
+        """
+        for node in order:  # intermediate nodes get this pass's gradient
             if node._prev:
                 node.grad = 0.0
-        order[-1].grad += seed
-        if not MODE.anomaly:
-            for node in reversed(order):
-                g = node.grad
-                if g:
-                    for p, d in zip(node._prev, node._local):
-                        p.grad += d * g
-            return
+        order[-1].grad += seed  # a leaf root accumulates like any leaf
+        if MODE.anomaly:
+            return Value._backprop_checked(order)
         for node in reversed(order):
             g = node.grad
-            for p, d in zip(node._prev, node._local):
-                p.grad += d * g
-                if not _isfinite(p.grad):
+            if not g:
+                continue
+            prev = node._prev
+            if len(prev) == 2:  # the common cases written out: same as the loop below, ~30% faster
+                a, b = prev
+                da, db = node._local
+                a.grad += da * g
+                b.grad += db * g
+            elif len(prev) == 1:
+                prev[0].grad += node._local[0] * g
+            else:  # a leaf (no edges) or an n-ary node
+                for parent, local in zip(prev, node._local):
+                    parent.grad += local * g
+
+    @staticmethod
+    def _backprop_checked(order: list[Value]) -> None:
+        """:meth:`_backprop` under :func:`~micrograd_ext.graph.detect_anomaly`: stop at the first non-finite gradient."""
+        for node in reversed(order):
+            g = node.grad
+            for parent, local in zip(node._prev, node._local):
+                before = parent.grad
+                parent.grad = before + local * g
+                if not _isfinite(parent.grad) and _isfinite(before):
+                    ins = ", ".join(repr(p.data) for p in node._prev)
+                    name = f" '{parent.label}'" if parent.label else ""
                     raise AnomalyError(
-                        f"backward: '{node._op}' (data={node.data!r}, grad={g!r}) gave the gradient "
-                        f"{p.grad!r} to its input {p.label or ''} (data={p.data!r}) through local derivative {d!r}"
+                        f"backward: '{node._op}' with inputs ({ins}), output {node.data!r} and gradient {g!r} "
+                        f"gave the non-finite gradient {parent.grad!r} to its input{name} (data={parent.data!r}) "
+                        f"through the local derivative {local!r}"
                     )
 
     def _backward(self) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import operator
 from collections.abc import Iterator
 from typing import Any
 
@@ -90,31 +89,38 @@ def detect_anomaly(enabled: bool = True) -> Iterator[None]:
 
 
 #: Every node gets the next number of this counter when it is created.  A node's
-#: parents always exist before it, so their numbers are smaller: sorting a graph's
-#: nodes by number is a topological order.
+#: parents always exist before it, so their numbers are smaller: ``_seq`` gives a
+#: stable creation order (the diagrams number nodes with it).
 next_seq = itertools.count().__next__
-_seq_of = operator.attrgetter("_seq")
 
 
 def topological_order(root: Any) -> list[Any]:
     """All nodes reachable from ``root``, each after all of its parents (root last).
 
-    Two steps, no recursion (a chain of a million nodes is fine):
-
-    1. collect every node reachable from ``root`` through ``_prev`` (a worklist);
-    2. sort them by creation number ``_seq``: parents are created before their
-       children, so this puts every node after its parents.
+    This is micrograd's ``build_topo`` (a depth-first search that appends a node
+    once all its parents are in the list) with Python's call stack replaced by an
+    explicit one, so a chain of a million nodes does not hit the recursion limit.
+    Each stack entry is a node and the iterator over its parents, so the search
+    resumes where it left that node.  A leaf (no parents) is finished as soon as
+    it is seen.  The result is deterministic: it depends only on the order of the
+    parents in each node's ``_prev``.
     """
-    nodes = [root]
+    order: list[Any] = []
     seen = {root}  # nodes hash by identity
-    add, push = seen.add, nodes.append
-    for node in nodes:  # the list grows while we walk it: a breadth-first worklist
-        for p in node._prev:
+    stack = [(root, iter(root._prev))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:  # resume with the next parent of `node`
             if p not in seen:
-                add(p)
-                push(p)
-    nodes.sort(key=_seq_of)
-    return nodes
+                seen.add(p)
+                if p._prev:  # go down into p first
+                    stack.append((p, iter(p._prev)))
+                    break
+                order.append(p)  # a leaf is finished at once
+        else:  # every parent of `node` is in `order`: node comes next
+            stack.pop()
+            order.append(node)
+    return order
 
 
 def run_backward(root: Any, seed: Any) -> list[Any]:
