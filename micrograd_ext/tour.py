@@ -606,11 +606,13 @@ def run_tour(out_dir: str, seed: int = 0, epochs: int | None = None, fast: bool 
     else:
         print(f"open first: {curve}  (the loss curve; the figures could not be drawn, see above)")
 
-    ok = grads_ok and paths_ok and same and test_acc >= 0.9
+    ok = grads_ok and paths_ok and same  # the checks; accuracy depends on --epochs and is reported
     seconds = time.perf_counter() - t_start
     print()
-    print(f"tour {'finished' if ok else 'FAILED'} in {seconds:.1f} s: held-out accuracy {100 * test_acc:.1f}%, "
-          f"gradients vs. eqs. (8), (14) {'PASS' if grads_ok else 'FAIL'}, paths {'PASS' if paths_ok else 'FAIL'}")
+    print(f"tour {'finished' if ok else 'FAILED'} in {seconds:.1f} s: held-out accuracy {100 * test_acc:.1f}%"
+          f"{'' if test_acc >= 0.9 else ' (below 90%: train longer with --epochs)'}, "
+          f"gradients vs. eqs. (8), (14) {'PASS' if grads_ok else 'FAIL'}, paths {'PASS' if paths_ok else 'FAIL'}, "
+          f"save/load {'PASS' if same else 'FAIL'}")
     return TourResult(train_acc, test_acc, checks, paths_ok, files, seconds, ok)
 
 
