@@ -558,7 +558,7 @@ def run_tour(out_dir: str, seed: int = 0, epochs: int | None = None, fast: bool 
     # the weight (not bias) of each layer with the largest gradient for this row: the liveliest paths
     w1 = max((w for n in net.layers[0].neurons for w in n.w), key=lambda w: abs(w.grad))
     w2 = max((w for n in net.layers[1].neurons for w in n.w), key=lambda w: abs(w.grad))
-    print(f"row {i0} ({class_names[int(y[i0])]}), the held-out row with the largest loss, C = {C.data:.4f}; "
+    print(f"iris row {i0} (0-based; {class_names[int(y[i0])]}), the held-out row with the largest loss, C = {C.data:.4f}; "
           "|Sx| = 1, so C is eq. (1) for this one row")
     paths_ok = True
     try:
