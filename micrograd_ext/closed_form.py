@@ -656,10 +656,10 @@ def cs229_gradients(x: Array, y: Array, W1: Array, b1: Array, W2: Array, b2: Arr
 
 
 def cs229_dz2_da1_as_printed(W2: Array) -> Array:
-    """dz2/da1 as printed: W2, "in R^{k x h}" - but W2 is h x k.  CS229 post, the four terms of dJ/dW1.  ERRATUM."""
+    """dz2/da1 as printed: W2, "in R^{k x h}" - but W2 is h x k.  CS229 post, section "Gradient Derivations", the terms of dJ/dW1.  ERRATUM."""
     return np.array(W2, dtype=float)
 
 
 def cs229_dz2_da1(W2: Array) -> Array:
-    """dz2/da1 = W2^T (k x h) for z2 = W2^T a1 + b2.  CS229 post, corrected (the next line uses W2^T already)."""
+    """dz2/da1 = W2^T (k x h) for z2 = W2^T a1 + b2.  CS229 post, section "Gradient Derivations", corrected (the next line uses W2^T already)."""
     return np.array(W2, dtype=float).T
