@@ -95,6 +95,11 @@ def bce_node(outputs: Sequence[Sequence[Value]], targets: Sequence[Sequence[floa
     return bce(outputs, targets)
 
 
+def inputs(row: Sequence[float]) -> list[Value]:
+    """One sample's inputs as leaf nodes ``x[1] .. x[4]``, shared by every neuron of layer 1 (as in Figure 1)."""
+    return [Value(float(v), label=f"x[{j}]") for j, v in enumerate(row, 1)]
+
+
 def _predict(net: Any, X: np.ndarray) -> tuple[list[list[float]], list[int]]:
     """Forward without recording a graph: the outputs ``a(2)`` and the argmax class of each row."""
     outs: list[list[float]] = []
@@ -183,7 +188,7 @@ def train(net: Any, Xtr: np.ndarray, Ytr: list[list[float]], Xte: np.ndarray, Yt
         tot, correct = 0.0, 0
         for s in range(0, len(order), batch):
             idx = order[s: s + batch]
-            outs = [net(rows[i]) for i in idx]
+            outs = [net(inputs(rows[i])) for i in idx]
             C = bce_node(outs, [Ytr[i] for i in idx])
             if not log.nodes_per_step:
                 log.nodes_per_step = count_nodes(C)
@@ -265,7 +270,7 @@ def check_against_paper(net: Any, X: np.ndarray, Y: list[list[float]], tol: floa
     """
     rows_x = [[float(v) for v in r] for r in X]
     net.zero_grad()
-    C = bce_node([net(r) for r in rows_x], Y)
+    C = bce_node([net(inputs(r)) for r in rows_x], Y)
     C.backward()
     g1, g2 = _grad_matrices(net)
     W1, W2 = _weights_matrices(net)
@@ -304,7 +309,7 @@ def check_against_paper(net: Any, X: np.ndarray, Y: list[list[float]], tol: floa
 def one_sample_graph(net: Any, x: Sequence[float], y: Sequence[float]) -> Value:
     """The graph of ``C`` for ONE sample (``|Sx| = 1``), as the paper's Figures 2 and 3 draw it."""
     net.zero_grad()
-    out = net([float(v) for v in x])
+    out = net(inputs(x))
     C = bce_node([out], [list(y)])
     C.label = "C"
     C.backward()
@@ -318,13 +323,45 @@ def find_param(net: Any, label: str) -> Value:
     raise KeyError(f"find_param: no parameter labelled {label!r}")
 
 
-def print_paths(C: Value, w: Value, out: Any = None) -> bool:
-    """Print every path from ``C`` to ``w``: its nodes, local derivatives and product; the sum and ``.grad``."""
+def _equation_of(node: Value, k: int, y: Sequence[float]) -> tuple[str, float] | None:
+    """The paper's equation for the local derivative on edge ``k`` of ``node`` and its value from that equation.
+
+    Computed from the nodes' data only (never from the stored local derivative), so that
+    comparing it with the edge's number checks the engine against the paper:
+    (5a) ``dC/da(2)_i = (a - y_i)/(a(1 - a))`` (one sample); (5b)/(10c) ``da/dz = a(1 - a)``;
+    (10a) ``dz(2)_k/da(1)_i = w(2)_{k,i}``; (5c)/(10b) ``dz/dw_{i,j} = a_j`` or ``x_j`` (1 for ``j = 0``).
+    ``None`` for an edge the paper does not name.
+    """
+    lab = node.label
+    parent = node._prev[k]
+    if lab == "C" and parent.label.startswith("a(2)["):
+        i = int(parent.label[5:-1])
+        a = parent.data
+        return "(5a)", (a - y[i - 1]) / (a * (1 - a))
+    if lab.startswith("a(2)") or lab.startswith("a(1)"):
+        return ("(5b)" if lab.startswith("a(2)") else "(10c)"), node.data * (1 - node.data)
+    if lab.startswith("z(") and node._op == "wsum":
+        # parents: (w_0, w_1, x_1, w_2, x_2, ...)
+        if k == 0:
+            return ("(5c)" if lab.startswith("z(2)") else "(10b)"), 1.0
+        if k % 2 == 1:  # a weight: the local derivative is its input
+            return ("(5c)" if lab.startswith("z(2)") else "(10b)"), node._prev[k + 1].data
+        return "(10a)", node._prev[k - 1].data  # an input a(1)_i: the weight w(2)_{k,i}
+    return None
+
+
+def print_paths(C: Value, w: Value, y: Sequence[float] | None = None, out: Any = None) -> bool:
+    """Print every path from ``C`` to ``w``: its partials, local derivatives and product; the sum and ``.grad``.
+
+    With the sample's targets ``y``, each factor is also recomputed from the paper's
+    equation for it (:func:`_equation_of`) and compared.  Returns whether every check passed.
+    """
     out = out or sys.stdout
     from .chain import paths
 
     ps = paths(C, w)
     total = 0.0
+    ok = True
     print(f"  dC/d{w.label}: {len(ps)} path(s)", file=out)
     for k, p in enumerate(ps, 1):
         labels = [getattr(n, "label", "") or getattr(n, "_op", "?") for n in p.nodes]
@@ -332,10 +369,19 @@ def print_paths(C: Value, w: Value, out: Any = None) -> bool:
         facs = " * ".join(f"{f:+.6g}" for f in p.factors)
         print(f"    path {k}: {parts}", file=out)
         print(f"            = {facs} = {p.product:+.10g}", file=out)
+        if y is not None:
+            eqs = [_equation_of(n, e, y) for n, e in zip(p.nodes, p.edges)]
+            if all(eqs):
+                worst = max(abs(f - v) / max(1.0, abs(v)) for f, (_, v) in zip(p.factors, eqs))
+                good = worst <= 1e-12
+                ok &= good
+                print(f"            factors by Bondartsov eqs. {' * '.join(e for e, _ in eqs)}: "
+                      f"{'PASS' if good else 'FAIL'} (worst relative difference {worst:.1e})", file=out)
         total += p.product
-    ok = abs(total - w.grad) <= 1e-12 * max(1.0, abs(w.grad))
+    good = abs(total - w.grad) <= 1e-12 * max(1.0, abs(w.grad))
+    ok &= good
     print(f"    sum of products = {total:+.15g}", file=out)
-    print(f"    {w.label}.grad      = {w.grad:+.15g}   {'PASS' if ok else 'FAIL'} (|diff| = {abs(total - w.grad):.1e})",
+    print(f"    {w.label}.grad      = {w.grad:+.15g}   {'PASS' if good else 'FAIL'} (|diff| = {abs(total - w.grad):.1e})",
           file=out)
     return ok
 
@@ -554,7 +600,8 @@ def run_tour(out_dir: str, seed: int = 0, epochs: int | None = None, fast: bool 
     outs_te, _ = _predict(net, Xte)
     per_row = [_bce_value([o], [t]) for o, t in zip(outs_te, Yte)]
     i0 = te[int(np.argmax(per_row))]  # the hardest held-out row: its gradients are the largest
-    C = one_sample_graph(net, Xs[i0], _one_hot(y[[i0]], 3)[0])
+    y0 = _one_hot(y[[i0]], 3)[0]
+    C = one_sample_graph(net, Xs[i0], y0)
     # the weight (not bias) of each layer with the largest gradient for this row: the liveliest paths
     w1 = max((w for n in net.layers[0].neurons for w in n.w), key=lambda w: abs(w.grad))
     w2 = max((w for n in net.layers[1].neurons for w in n.w), key=lambda w: abs(w.grad))
@@ -562,10 +609,10 @@ def run_tour(out_dir: str, seed: int = 0, epochs: int | None = None, fast: bool 
           "|Sx| = 1, so C is eq. (1) for this one row")
     paths_ok = True
     try:
-        paths_ok &= print_paths(C, w2)
+        paths_ok &= print_paths(C, w2, y0)
         i2 = w2.label[w2.label.index("[") + 1: w2.label.index(",")]
         print(f"  one path, as in Figure 2: C -> a(2)[{i2}] -> z(2)[{i2}] -> {w2.label}")
-        paths_ok &= print_paths(C, w1)
+        paths_ok &= print_paths(C, w1, y0)
         print("  three paths, one through each output, as in Figure 3; their sum is eq. (9)")
     except ImportError as e:
         paths_ok = False

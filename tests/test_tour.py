@@ -82,6 +82,9 @@ def test_tour_paths_sum_to_grad(tour_run):
         assert math.isclose(s, g, rel_tol=1e-12, abs_tol=1e-15)
     counts = [int(v) for v in re.findall(r": (\d+) path\(s\)", text)]
     assert counts == [1, 3]  # Figure 2: one path; Figure 3: one through each of the 3 outputs
+    eqs = re.findall(r"factors by Bondartsov eqs\. (.*): (PASS|FAIL)", text)
+    assert [e for e, _ in eqs] == ["(5a) * (5b) * (5c)"] + ["(5a) * (5b) * (10a) * (10c) * (10b)"] * 3
+    assert all(v == "PASS" for _, v in eqs)
 
 
 def test_split_is_stratified_seeded_and_disjoint():
