@@ -17,7 +17,7 @@ import math
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from .graph import no_grad, topological_order
 
@@ -26,7 +26,7 @@ __all__ = ["TrainResult", "train_moons", "main"]
 
 @dataclass
 class TrainResult:
-    """What a run did: per logged step ``(step, loss, accuracy)``, the final accuracy, the time."""
+    """What a run did: per logged step ``(step, loss, accuracy)``, the final accuracy, the time, the model."""
 
     steps: int
     samples: int
@@ -35,6 +35,7 @@ class TrainResult:
     final_loss: float = math.nan
     nodes_per_step: int = 0
     seconds: float = 0.0
+    model: Any = None
 
 
 def train_moons(steps: int = 100, samples: int = 100, seed: int = 0, *, noise: float = 0.1,
@@ -58,7 +59,7 @@ def train_moons(steps: int = 100, samples: int = 100, seed: int = 0, *, noise: f
     model = MLP(2, [*hidden, 1], seed=seed, weighted_sum=weighted_sum)
     params = model.parameters()
     opt = SGD(params, lr=1.0)
-    res = TrainResult(steps=steps, samples=samples)
+    res = TrainResult(steps=steps, samples=samples, model=model)
     every = log_every or max(1, steps // 10)
     if out is not None:
         print(f"two moons: {samples} points (noise {noise}, seed {seed}); MLP 2-{'-'.join(map(str, hidden))}-1 "
@@ -96,16 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         description="Train an MLP 2-16-16-1 node by node on two moons (micrograd's demo: max-margin loss "
                     "+ L2, SGD with a decaying learning rate) and print its loss and accuracy.",
     )
-    ap.add_argument("--steps", type=int, default=None, help="SGD steps (default 100; 30 with --fast)")
+    ap.add_argument("--steps", type=int, default=None, help="SGD steps (default 100; 40 with --fast)")
     ap.add_argument("--samples", type=int, default=None, help="number of points (default 100; 40 with --fast)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the data and of the initial weights (default 0)")
     ap.add_argument("--chain", action="store_true",
                     help="build each neuron as micrograd does, a chain of * and + nodes (slower), "
                          "instead of one weighted-sum node")
     ap.add_argument("--quiet", action="store_true", help="print only the final accuracy")
-    ap.add_argument("--fast", action="store_true", help="a small run (40 points, 30 steps) for tests")
+    ap.add_argument("--fast", action="store_true", help="a small run (40 points, 40 steps) for tests")
     args = ap.parse_args(argv)
-    steps = args.steps if args.steps is not None else (30 if args.fast else 100)
+    steps = args.steps if args.steps is not None else (40 if args.fast else 100)
     samples = args.samples if args.samples is not None else (40 if args.fast else 100)
     if steps < 1:
         ap.error(f"--steps {steps} (expected at least 1)")
