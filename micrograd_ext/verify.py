@@ -16,6 +16,12 @@ Pass criterion (float64): the shapes are equal, every entry is finite, and
 ``document``, ``equation``, ``quantity``, ``shape`` (a list of ints), ``max_abs_diff``
 (a float; ``null`` when the shapes differ) and ``passed``.  The exit status is 1 if
 any row fails.
+
+After the table (text mode, all documents) a short errata section re-checks the
+numerically checkable errata of ``docs/errata.md`` against autodiff: each printed
+form disagrees (or cannot be evaluated), each corrected form agrees.  The errata do
+not count as rows and do not change the exit status (``tests/test_errata.py`` and
+``tests/test_verify.py`` assert them).
 """
 
 from __future__ import annotations
@@ -293,6 +299,85 @@ def cs229_rows(seed: int = 4) -> list[Row]:
     return R.rows
 
 
+@dataclass(frozen=True)
+class Erratum:
+    """A printed formula that autodiff refutes, and its correction that autodiff confirms (docs/errata.md)."""
+
+    document: str
+    equation: str
+    printed: str
+    corrected: str
+    printed_result: str  # 'disagrees (max |diff| ...)' or the error the printed form raises
+    corrected_agrees: bool
+
+
+def _check_printed(fn: Any, got: Any) -> str:
+    try:
+        want = fn()
+    except (ValueError, SyntaxError, NameError) as e:
+        return f"cannot be evaluated: {type(e).__name__}"
+    shape, d, ok = compare(got, want)
+    if ok:
+        return "AGREES (unexpected)"
+    return f"disagrees (shape {np.shape(want)} vs {shape})" if d is None else f"disagrees (max |diff| {d:.2e})"
+
+
+def errata() -> list[Erratum]:
+    """The numerically checkable errata, each re-checked against autodiff (Tensor builds) now."""
+    out: list[Erratum] = []
+
+    def add(doc: str, eq: str, printed: str, corrected: str, got: Any, printed_fn: Any, corrected_want: Any) -> None:
+        out.append(Erratum(doc, eq, printed, corrected, _check_printed(printed_fn, got), compare(got, corrected_want)[2]))
+
+    X, Y = dn.iris_data()
+    w1, w2 = dn.bondartsov_weights(0)
+    fw = cf.bondartsov_forward(w1, w2, X)
+    r = dn.bondartsov_tensor(w1, w2, X, Y, jacobians=False)
+    a2, y = fw["a2"], Y.T
+    add(cf.BONDARTSOV, "(5a)", "dC/da_i = 1/|Sx| sum_Sx (a_i - y_i)/(a_i(1 - a_i))", "per sample: (a_i - y_i)/(a_i(1 - a_i))/|Sx|, no sum",
+        r["dC/da2"], lambda: np.broadcast_to(cf.bondartsov_dC_da2_eq5a_as_printed(a2, y)[:, None], a2.shape), cf.bondartsov_dC_da2_eq5a(a2, y))
+    add(cf.BONDARTSOV, "(15) in (14)", "f(2) = (a(2) - y)^T w(2)", "f(2) = w(2)[:, 1:]^T (a(2) - y)", r["dC/dw1"],
+        lambda: cf.bondartsov_grad_w1_eq14(fw["x"], fw["a1"], cf.bondartsov_f2_eq15_as_printed(a2, y, w2)),
+        cf.bondartsov_grad_w1_eq14(fw["x"], fw["a1"], cf.bondartsov_f2_eq15(a2, y, w2)))
+    d = dn.cs224n_data()
+    rc = dn.cs224n_tensor(d)
+    delta = (d["W_id"] @ d["x_id"] - d["t_id"])[None, :]
+    xc = d["x_id"][:, None]
+    add(cf.CS224N, "2.5", "dJ/dW_ij = sum_{k=1}^m delta_k dz_k/dW_ij", "sum_{k=1}^n", rc["2.5 dJ/dW"],
+        lambda: cf.cs224n_dJ_dWij_2_5_sum(delta, xc, upper=xc.shape[0]), cf.cs224n_dJ_dWij_2_5_sum(delta, xc))
+    s3 = cf.cs224n_section3(d["x"], d["W"], d["b1"], d["U"], d["b2"], d["y"])
+    add(cf.CS224N, "3", "dJ/dW = delta2^T", "dJ/db1 = delta2^T (dJ/dW = delta2^T x^T)", rc["dW"], lambda: s3["delta2"].T, s3["dW"])
+    p = dn.park_data()
+    rp = dn.park_tensor(p)
+    code4_printed_softmax = lambda: cf.park_code4(p["X"], p["Y"], p["W"], p["b"], corrected=True, code1_corrected=False)[0][1]
+    add(cf.PARK, "Python Code 1", "softmax: np.sum(Z_exp, axis=1)", "axis=0 (samples are columns)", rp["dW"][1], code4_printed_softmax,
+        cf.park_code4(p["X"], p["Y"], p["W"], p["b"])[0][1])
+    add(cf.PARK, "Python Code 3", "def back_propagation(X, y, W, b) / backward_propagation(...)", "def ...: / back_propagation(...)",
+        rp["code3"][0], lambda: cf.park_code3(p["X3"], p["y3"], p["W3"], p["b3"], corrected=False)[0],
+        cf.park_code3(p["X3"], p["y3"], p["W3"], p["b3"])[0])
+    add(cf.PARK, "Python Code 4", "def back_propagation(X, Y, W, b) / Ws[i+1]", "def ...: / W[i+1]", rp["dW"][1],
+        lambda: cf.park_code4(p["X"], p["Y"], p["W"], p["b"], corrected=False)[0][1], cf.park_code4(p["X"], p["Y"], p["W"], p["b"])[0][1])
+    delta3, o3 = rp["6.1"]["3"]
+    add(cf.PARK, "6.3 (before (40))", "-sum_i o_i (delta_ij - o_j)", "-sum_i y_i (delta_ij - o_j)", delta3[:, 0],
+        lambda: cf.park_dL_dz_6_3_middle_line_as_printed(o3, p["Y"][:, :1]), cf.park_dL_dz_6_3_middle_line(o3, p["Y"][:, :1]))
+    c = dn.cs229_data()
+    r9 = dn.cs229_tensor(c)
+    add(cf.CS229, "dz2/da1", "W2 in R^{k x h}", "W2^T in R^{k x h}", r9["dz2/da1"], lambda: cf.cs229_dz2_da1_as_printed(c["W2"]),
+        cf.cs229_dz2_da1(c["W2"]))
+    return out
+
+
+_SHORT = {cf.BONDARTSOV: "Bondartsov", cf.CS224N: "CS224n notes", cf.ROSENBERG: "Rosenberg", cf.PARK: "Park", cf.CS229: "CS229"}
+
+
+def format_errata(items: Sequence[Erratum]) -> str:
+    lines = ["Errata (docs/errata.md; re-checked against autodiff now, Tensor builds):"]
+    for e in items:
+        lines.append(f"  {_SHORT[e.document]} {e.equation}: printed {e.printed!r} {e.printed_result}; "
+                     f"corrected {e.corrected!r} {'agrees' if e.corrected_agrees else 'DISAGREES'}")
+    return "\n".join(lines)
+
+
 SECTIONS = (("bondartsov", bondartsov_rows), ("cs224n", cs224n_rows), ("rosenberg", rosenberg_rows),
             ("park", park_rows), ("cs229", cs229_rows))
 
@@ -342,6 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(f"{len(rows) - len(failed)} of {len(rows)} rows pass "
               f"(float64; |autodiff - closed form| <= {RTOL:g} * max(1, max |closed form|)) in {elapsed:.2f} s")
+        if args.doc is None:
+            print()
+            print(format_errata(errata()))
     return 1 if failed else 0
 
 

@@ -83,3 +83,13 @@ def test_verify_is_reachable_from_the_cli(capsys: pytest.CaptureFixture[str]) ->
 
     assert cli.main(["verify", "--doc", "cs229"]) == 0
     assert "CS229" in capsys.readouterr().out
+
+
+def test_errata_section() -> None:
+    items = verify.errata()
+    assert len(items) >= 9
+    for e in items:
+        assert e.printed_result.startswith(("disagrees", "cannot be evaluated")), e
+        assert e.corrected_agrees, e
+    text = verify.format_errata(items)
+    assert "Park Python Code 1" in text and "AGREES" not in text and "DISAGREES" not in text
