@@ -10,16 +10,20 @@ analytic gradient derivation" (2019), it
    column 0 (``w(l)[i,0]``), each weighted sum ``z`` one node (eq. (5c)) and the
    loss ``C`` of eq. (1) one node (eq. (5a));
 3. checks the gradients of one full-batch step against the closed forms of eqs. (8)
-   and (14) and prints the comparison with pass/fail;
+   and (14) (``micrograd_ext.closed_form``, and ``micrograd_ext.docnets``'s own
+   comparison) and prints the comparison with pass/fail;
 4. trains it (Adam, minibatches) with a progress bar showing loss and accuracy, and
    reports training and held-out accuracy;
-5. prints the chain-rule paths from ``C`` to one weight of each layer (eqs. (4) and
-   (9)): each path's local derivatives and product, their sum, and ``.grad``;
+5. on the held-out row the trained net finds hardest, prints the chain-rule paths from
+   ``C`` to the weight of each layer with the largest gradient (eqs. (4) and (9)): each
+   path's local derivatives (each recomputed from the paper's equation for it) and
+   product, their sum, and ``.grad``;
 6. draws Figures 1, 2 and 3 of the paper and the loss curve into ``--out``, saves the
    trained weights (``Module.save``) and checks that they load back bit for bit.
 
-Everything it prints is computed, never canned: if a check fails, the tour says FAIL
-and exits with status 1.
+Everything it prints is computed, never canned: if a check fails (gradients, paths,
+save/load), the tour says FAIL and exits with status 1.  Held-out accuracy is reported
+(with a hint when it is below 90%, e.g. after a short ``--epochs``).
 """
 
 from __future__ import annotations
@@ -40,7 +44,18 @@ import numpy as np
 from .engine import Value
 from .graph import no_grad
 
-__all__ = ["main", "split_stratified", "TourResult", "run_tour", "svg_line_plot"]
+__all__ = [
+    "main",
+    "run_tour",
+    "TourResult",
+    "split_stratified",
+    "build_net",
+    "check_against_paper",
+    "closed_form_bondartsov",
+    "print_paths",
+    "svg_line_plot",
+    "write_loss_curve",
+]
 
 DEFAULT_OUT = "micrograd_ext_out"
 HIDDEN = 8
@@ -314,13 +329,6 @@ def one_sample_graph(net: Any, x: Sequence[float], y: Sequence[float]) -> Value:
     C.label = "C"
     C.backward()
     return C
-
-
-def find_param(net: Any, label: str) -> Value:
-    for p in net.parameters():
-        if getattr(p, "label", "") == label:
-            return p
-    raise KeyError(f"find_param: no parameter labelled {label!r}")
 
 
 def _equation_of(node: Value, k: int, y: Sequence[float]) -> tuple[str, float] | None:
