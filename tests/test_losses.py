@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from micrograd_ext.engine import Value
 from micrograd_ext.gradcheck import gradcheck
@@ -220,3 +222,34 @@ def test_tensor_inputs_delegate_and_agree_with_the_scalar_losses():
     lt = max_margin(s, [1.0, -1.0, -1.0], alpha=1e-3, params=[w])
     ls = max_margin([Value(0.3), Value(-1.2), Value(2.5)], [1.0, -1.0, -1.0], alpha=1e-3, params=[Value(0.5), Value(-2.0)])
     assert float(lt.data) == pytest.approx(ls.data, rel=1e-14)
+
+
+# -- property-based: the two constructions of each loss agree everywhere -----------------------------
+
+finite = st.floats(min_value=-800.0, max_value=800.0, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(z=st.lists(finite, min_size=1, max_size=6), data=st.data())
+def test_xent_nary_and_elementary_agree_and_grads_sum_to_zero(z, data):
+    k = data.draw(st.integers(0, len(z) - 1))
+    Z1, Z2 = [Value(v) for v in z], [Value(v) for v in z]
+    L1, L2 = softmax_cross_entropy(Z1, k), softmax_cross_entropy(Z2, k, nary=False)
+    assert math.isfinite(L1.data) and L1.data >= -1e-12
+    assert L1.data == pytest.approx(L2.data, rel=1e-12, abs=1e-12)
+    L1.backward()
+    L2.backward()
+    assert [v.grad for v in Z1] == pytest.approx([v.grad for v in Z2], abs=1e-12)
+    assert sum(v.grad for v in Z1) == pytest.approx(0.0, abs=1e-12)  # softmax sums to 1, one-hot too
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=st.lists(st.floats(0.01, 0.99), min_size=1, max_size=6), data=st.data())
+def test_bce_nary_and_elementary_agree(a, data):
+    y = data.draw(st.lists(st.sampled_from([0.0, 1.0, 0.25]), min_size=len(a), max_size=len(a)))
+    P1, P2 = [Value(v) for v in a], [Value(v) for v in a]
+    L1, L2 = bce(P1, y), bce(P2, y, nary=False)
+    assert L1.data == pytest.approx(L2.data, rel=1e-12)
+    L1.backward()
+    L2.backward()
+    assert [v.grad for v in P1] == pytest.approx([v.grad for v in P2], rel=1e-10)

@@ -53,3 +53,10 @@ def test_reachable_as_the_train_command(capsys):
 
     assert cli_main(["train", "--quiet", "--steps", "2", "--samples", "6"]) == 0
     assert "final training accuracy" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_default_run_is_micrograd_demo_size_and_reaches_100_percent(capsys):
+    """The default: 100 points, 100 steps, MLP 2-16-16-1 (a few seconds)."""
+    assert main(["--quiet"]) == 0
+    assert "final training accuracy: 100.0% (100/100)" in capsys.readouterr().out
