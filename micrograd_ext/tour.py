@@ -468,7 +468,7 @@ def write_loss_curve(log: TrainLog, out_dir: str) -> tuple[str, str]:
     path = os.path.join(out_dir, "loss_curve.png")
     fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=100)
     ep = range(1, len(log.train_loss) + 1)
-    ax.plot(ep, log.train_loss, label="training loss (120 rows)")
+    ax.plot(ep, log.train_loss, label="training loss (120 rows, mean over the epoch's steps)")
     ax.plot(ep, log.test_loss, label="held-out loss (30 rows)")
     ax.set_xlabel("epoch")
     ax.set_ylabel("C, eq. (1)")
