@@ -113,10 +113,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from micrograd_ext.chain import paths
 
-        n_engine = len(paths(L, x))
-        good = n_engine == len(all_paths(L, x))
+        ps = paths(L, x)
+        good = len(ps) == len(all_paths(L, x)) and abs(ps.total - x.grad) < 1e-12
         ok &= good
-        print(f"\nmicrograd_ext.chain.paths(L, x) finds the same {n_engine} paths   {'PASS' if good else 'FAIL'}")
+        print(f"\nmicrograd_ext.chain.paths(L, x) finds the same {len(ps)} paths   {'PASS' if good else 'FAIL'}")
+        print("the chain rule for x, written from the paths:")
+        print(f"  {ps.text()}")
+        print(f"  LaTeX: {ps.latex()}")
     except ImportError:
         print("\n(micrograd_ext.chain is not installed in this build: paths were listed by this script alone)")
 
