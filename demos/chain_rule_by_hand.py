@@ -124,22 +124,25 @@ def main(argv: list[str] | None = None) -> int:
         print("\n(micrograd_ext.chain is not installed in this build: paths were listed by this script alone)")
 
     try:
-        from micrograd_ext.viz import draw_graph
-
-        g = draw_graph(L)
-        os.makedirs(args.out, exist_ok=True)
-        gv = os.path.join(args.out, "chain_rule_by_hand.gv")
-        with open(gv, "w", encoding="utf-8") as fh:
-            fh.write(g.source)
-        if shutil.which("dot"):
-            svg = os.path.join(args.out, "chain_rule_by_hand.svg")
-            with open(svg, "wb") as fh:
-                fh.write(g.pipe(format="svg"))
-            print(f"the graph, with data and grad on every node: {svg}")
-        else:
-            print(f"the graph as DOT source: {gv} (install Graphviz to render it: apt-get install graphviz)")
+        from micrograd_ext.viz import draw_graph, draw_paths
     except ImportError:
-        print("(micrograd_ext.viz is not available: no picture of the graph)")
+        print("(micrograd_ext.viz is not available: no pictures of the graph)")
+    else:
+        os.makedirs(args.out, exist_ok=True)
+        for stem, g, what in (("chain_rule_by_hand", draw_graph(L, edge_labels=True),
+                               "the graph, data and grad on every node, local derivative on every edge"),
+                              ("chain_rule_paths_to_x", draw_paths(L, x),
+                               "the two paths from L to x, their products and their sum")):
+            gv = os.path.join(args.out, stem + ".gv")
+            with open(gv, "w", encoding="utf-8") as fh:
+                fh.write(g.source)
+            if shutil.which("dot"):
+                svg = os.path.join(args.out, stem + ".svg")
+                with open(svg, "wb") as fh:
+                    fh.write(g.pipe(format="svg"))
+                print(f"{what}: {svg}")
+            else:
+                print(f"{what}: {gv} (DOT source; install Graphviz to render it: apt-get install graphviz)")
 
     print("\nall checks passed" if ok else "\nSOME CHECKS FAILED")
     return 0 if ok else 1
