@@ -205,3 +205,20 @@ def test_tour_without_dot_writes_dot_source_and_says_so(tmp_path, monkeypatch, c
     for stem in ("figure1_network", "figure2_paths_w2", "figure3_paths_w1"):
         assert (tmp_path / f"{stem}.gv").is_file() and not (tmp_path / f"{stem}.svg").exists()
         _check_image(tmp_path / f"{stem}.gv")
+
+
+def test_print_paths_catches_a_wrong_local_derivative():
+    """The tour's path check can fail: corrupt one stored local derivative (the sigmoid's, eq. (5b))."""
+    import io
+
+    net = tour.build_net(0)
+    y = [0.0, 1.0, 0.0]
+    C = tour.one_sample_graph(net, [0.5, -1.0, 0.3, 2.0], y)
+    w1 = net.layers[0].neurons[2].w[1]
+    assert tour.print_paths(C, w1, y, out=io.StringIO())
+    a2 = C._prev[1]  # a(2)[2]
+    assert a2.label == "a(2)[2]"
+    a2._local = (a2._local[0] * 1.01,)
+    buf = io.StringIO()
+    assert not tour.print_paths(C, w1, y, out=buf)
+    assert "FAIL" in buf.getvalue()
