@@ -36,5 +36,6 @@ def test_readme_python_snippets_run(tmp_path, monkeypatch, capsys):
             pytest.fail(f"README block {k + 1} imports something missing: {e}")
     out = capsys.readouterr().out
     assert "2.0 -9.0" in out  # the worked example's gradients, derived by hand in the README
+    assert "True True" in out  # the matrix net's loss and gradient equal the neuron-by-neuron ones
     if shutil.which("dot"):
         assert (tmp_path / "expression.svg").is_file()
