@@ -202,10 +202,12 @@ class Value:
             raise ValueError(
                 f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs (expected the same number)"
             )
+        if bias is not None and not isinstance(bias, Value):
+            bias = Value(_check_number(bias, "weighted_sum bias"))
         prev: list[Value] = [bias] if bias is not None else []
         for w, x in zip(weights, inputs):
-            prev.append(w)
-            prev.append(x if isinstance(x, Value) else Value(x))
+            prev.append(w if isinstance(w, Value) else Value(_check_number(w, "weighted_sum weight")))
+            prev.append(x if isinstance(x, Value) else Value(_check_number(x, "weighted_sum input")))
         prev_t = tuple(prev)
         rule = RULES["wsum"]
         ins = [p.data for p in prev_t]
