@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .module import Module
+from .nn import _activation_list  # one place says how an activation spec is read
 from .tensor import Tensor, bce, linear
 from .tensor import cross_entropy as _cross_entropy
 
@@ -123,21 +124,6 @@ class Sequential(Module):
 
     def __repr__(self) -> str:
         return "Sequential(" + ", ".join(repr(m) for m in self.layers) + ")"
-
-
-def _activation_list(activation: str | Sequence[str] | None, n: int) -> list[str]:
-    if activation is None:  # micrograd's default: ReLU on hidden layers, linear output
-        acts = ["relu"] * (n - 1) + ["linear"]
-    elif isinstance(activation, str):
-        acts = [activation] * n
-    else:
-        acts = list(activation)
-        if len(acts) != n:
-            raise ValueError(f"MLP: {len(acts)} activations for {n} layers (expected one per layer)")
-    for a in acts:
-        if a not in ACTIVATIONS:
-            raise ValueError(f"MLP: unknown activation {a!r} (expected one of {sorted(ACTIVATIONS)})")
-    return acts
 
 
 class MLP(Module):
