@@ -102,9 +102,10 @@ def _pow_local(a: float, k: float, out: float) -> tuple:
         return (0.0 * a,)
     if k == 1:
         return (1.0 + 0.0 * a,)
-    if isinstance(a, float) and a == 0 and k < 1:
-        return (math.inf,)
-    return (k * a ** (k - 1),)
+    if isinstance(a, float):
+        return (math.inf,) if a == 0 and k < 1 else (k * a ** (k - 1),)
+    with np.errstate(divide="ignore", invalid="ignore"):  # inf at 0 for k < 1, as for floats;
+        return (k * a ** (k - 1),)  # detect_anomaly() reports it
 
 
 def _vpow(a: float, b: float) -> float:
