@@ -156,9 +156,10 @@ class Value:
 
     def relu(self, grad_at_zero: float = 0.0) -> Value:
         """max(0, x).  ``relu'(0) = 0`` as in PyTorch; Park (2022) uses ``grad_at_zero=1``."""
+        rule = RULES["ReLU"]
         a = self.data
-        out = 0.0 if a <= 0 else a  # nan stays nan
-        return Value._node(out, (self,), RULES["ReLU"].local(a, out, grad_at_zero), "ReLU")
+        out = rule.forward(a)
+        return Value._node(out, (self,), rule.local(a, out, grad_at_zero), "ReLU")
 
     def tanh(self) -> Value:
         """tanh(x); local derivative ``1 - out^2``.  tanh(+-1000) = +-1 exactly."""
@@ -209,14 +210,11 @@ class Value:
             prev.append(w if isinstance(w, Value) else Value(_check_number(w, "weighted_sum weight")))
             prev.append(x if isinstance(x, Value) else Value(_check_number(x, "weighted_sum input")))
         prev_t = tuple(prev)
-        rule = RULES["wsum"]
+        op = "wsum" if bias is not None else "wsum0"
+        rule = RULES[op]
         ins = [p.data for p in prev_t]
-        has_bias = bias is not None
-        out = rule.forward(*ins, bias=has_bias)
-        node = Value._node(out, prev_t, rule.local(*ins, out, bias=has_bias), "wsum")
-        if not has_bias:
-            node._op = "wsum0"
-        return node
+        out = rule.forward(*ins)
+        return Value._node(out, prev_t, rule.local(*ins, out), op)
 
     @staticmethod
     def nary(op: str, inputs: Sequence[Value | Number], **params: object) -> Value:
@@ -335,13 +333,10 @@ class Value:
         from .rules import edge_formula
 
         exp = float(self._op[2:]) if self._op.startswith("**") else None
-        bias = self._op == "wsum"
-        op = "wsum" if self._op == "wsum0" else self._op
-        return tuple(edge_formula(op, k, bias=bias, exponent=exp) for k in range(len(self._prev)))
+        return tuple(edge_formula(self._op, k, exponent=exp) for k in range(len(self._prev)))
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
 
 _new = object.__new__
-RULES["wsum0"] = RULES["wsum"]  # the same rule, no bias edge

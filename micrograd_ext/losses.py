@@ -71,8 +71,9 @@ def _is_row(x: Any) -> bool:
     return not isinstance(x, (Value, numbers.Number, str)) and hasattr(x, "__len__")
 
 
-def _rows(preds: Any, targets: Any, where: str) -> tuple[list[list[Value]], list[list[float]]]:
-    """Predictions and targets as ``N`` rows of equal length (see the module docstring)."""
+def _rows(preds: Any, targets: Any, where: str) -> tuple[int, list[Value], list[float]]:
+    """``N`` rows of predictions and targets of equal length (see the module docstring),
+    returned as ``N`` and the predictions and targets flattened row after row."""
     if isinstance(preds, (Value, numbers.Real)):  # one prediction
         preds = [preds]
     preds = list(preds)
@@ -87,10 +88,10 @@ def _rows(preds: Any, targets: Any, where: str) -> tuple[list[list[Value]], list
             if not _is_row(pr) or not _is_row(tr) or len(pr) != len(tr):
                 raise ValueError(f"{where}: sample {n} has predictions {_shape(pr)} and targets {_shape(tr)} "
                                  "(expected rows of the same length)")
-            P.append([_as_value(p, where) for p in pr])
-            T.append([_as_float(t, where) for t in tr])
-        return P, T
-    return [[_as_value(p, where)] for p in preds], [[_as_float(t, where)] for t in targets]
+            P.extend(_as_value(p, where) for p in pr)
+            T.extend(_as_float(t, where) for t in tr)
+        return len(preds), P, T
+    return len(preds), [_as_value(p, where) for p in preds], [_as_float(t, where) for t in targets]
 
 
 def _shape(x: Any) -> str:
@@ -105,10 +106,7 @@ def mse(preds: Any, targets: Any, *, nary: bool = True) -> Value:
     """
     if _is_tensor(preds):
         return _tensor_nn().mse_loss(preds, targets, reduction="batchmean")
-    P, T = _rows(preds, targets, "mse")
-    N = len(P)
-    flat = [p for row in P for p in row]
-    ys = [t for row in T for t in row]
+    N, flat, ys = _rows(preds, targets, "mse")
     if nary:
         return Value.nary("mse", flat, targets=ys, scale=1.0 / N)
     return reduce(add, [(p - y) ** 2 for p, y in zip(flat, ys)]) * (1.0 / N)
@@ -129,10 +127,7 @@ def bce(preds: Any, targets: Any, *, nary: bool = True) -> Value:
     """
     if _is_tensor(preds):
         return _tensor_nn().bce_loss(preds, targets, reduction="batchmean")
-    P, T = _rows(preds, targets, "bce")
-    N = len(P)
-    flat = [p for row in P for p in row]
-    ys = [t for row in T for t in row]
+    N, flat, ys = _rows(preds, targets, "bce")
     for p in flat:
         if not 0.0 <= p.data <= 1.0:
             raise DomainError(f"bce: prediction {p.data!r} {p.label} (expected a probability in [0, 1], "

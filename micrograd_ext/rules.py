@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -296,10 +297,13 @@ RULES: dict[str, Rule] = dict(
         _r("log", _log, lambda a, out: (1.0 / a,), ("1/a",), "ln a", array_forward=_array_log),
         _r("tanh", math.tanh, lambda a, out: (1.0 - out * out,), ("1 - out^2",), "tanh a", array_forward=np.tanh),
         _r("sigmoid", stable_sigmoid, lambda a, out: (out * (1.0 - out),), ("out*(1 - out)",), "1/(1+e^-a)", array_forward=_array_sigmoid),
-        _r("ReLU", lambda a: a if a > 0 else 0.0, _relu_local, ("1 if a > 0 else 0",), "max(0, a)",
+        _r("ReLU", lambda a: 0.0 if a <= 0 else a,  # nan stays nan
+           _relu_local, ("1 if a > 0 else 0",), "max(0, a)",
            array_forward=lambda a: np.maximum(a, 0.0), array_local=_relu_array_local),
         _r("sum", _sum_forward, _sum_local, ("1",), "a_1 + a_2 + ... + a_n", nary=True),
         _r("wsum", _wsum_forward, _wsum_local, ("1", "x_j", "w_j"), "w_0 + sum_j w_j x_j (Bondartsov (5c), (10a))", nary=True),
+        _r("wsum0", partial(_wsum_forward, bias=False), partial(_wsum_local, bias=False), ("x_j", "w_j"),
+           "sum_j w_j x_j (no bias)", nary=True),
         _r("bce", _bce_forward, _bce_local, ("(a-y)/(a(1-a))/N",), "-1/N sum [y ln a + (1-y) ln(1-a)] (Bondartsov (1), (5a))", nary=True),
         _r("mse", _mse_forward, _mse_local, ("2(a-y)/N",), "1/N sum (a - y)^2", nary=True),
         _r("xent", _xent_forward, _xent_local, ("softmax(z)_k - y_k",), "-log softmax(z)_y (CS224n 2.6)", nary=True),

@@ -8,21 +8,13 @@ import re
 
 import numpy as np
 import pytest
+from fdiff import fd_grad
 
 from micrograd_ext import closed_form as cf
 
 rng = np.random.default_rng(11)
 
 
-def fd_grad(f, a: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    a = np.array(a, dtype=float)
-    g = np.zeros_like(a)
-    for idx in np.ndindex(*a.shape):
-        ap, am = a.copy(), a.copy()
-        ap[idx] += eps
-        am[idx] -= eps
-        g[idx] = (f(ap) - f(am)) / (2 * eps)
-    return g
 
 
 def ce(p: np.ndarray, y: np.ndarray) -> float:

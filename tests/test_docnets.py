@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fdiff import fd_grad
 
 from micrograd_ext import closed_form as cf
 from micrograd_ext import docnets as dn
-
-
-def fd_grad(f, a: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    g = np.zeros_like(a)
-    for idx in np.ndindex(*a.shape):
-        ap, am = a.copy(), a.copy()
-        ap[idx] += eps
-        am[idx] -= eps
-        g[idx] = (f(ap) - f(am)) / (2 * eps)
-    return g
 
 
 def test_iris_data_is_the_real_data_set() -> None:
