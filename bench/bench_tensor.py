@@ -32,8 +32,8 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from micrograd_ext.tensor import Tensor, cross_entropy  # noqa: E402
-from micrograd_ext.tensor_nn import MLP  # noqa: E402
+from micrograd_ext.core.tensor import Tensor, cross_entropy  # noqa: E402
+from micrograd_ext.nets.tensor_nn import MLP  # noqa: E402
 
 LR = 0.1
 SIZES = [  # (name, nin, hidden, classes, samples)

@@ -189,7 +189,7 @@ def backward_parts(V: type, X: list, y: list, reps: int = 3) -> tuple[float, flo
     ``_backward()`` closure call per node; micrograd_ext: ``topological_order``
     then ``Value._backprop``.
     """
-    from micrograd_ext.graph import topological_order
+    from micrograd_ext.core.graph import topological_order
 
     net = Net(V)
     t_order, t_prop = [], []

@@ -54,11 +54,11 @@ def jacobian(f, x: np.ndarray) -> np.ndarray:
 
     Uses :func:`micrograd_ext.jacobian.jacobian` when it is installed.
     """
-    from micrograd_ext.tensor import Tensor
+    from micrograd_ext.core.tensor import Tensor
 
     x = np.asarray(x, dtype=float)
     try:
-        from micrograd_ext.jacobian import jacobian as jac
+        from micrograd_ext.core.jacobian import jacobian as jac
     except ImportError:
         pass
     else:

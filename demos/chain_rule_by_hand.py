@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  dL/d{name}: finite difference {fd:.8f}, backward {g:g}   {'PASS' if good else 'FAIL'}")
 
     try:
-        from micrograd_ext.chain import paths
+        from micrograd_ext.diagrams.chain import paths
 
         ps = paths(L, x)
         good = len(ps) == len(all_paths(L, x)) and abs(ps.total - x.grad) < 1e-12
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n(micrograd_ext.chain is not installed in this build: paths were listed by this script alone)")
 
     try:
-        from micrograd_ext.viz import draw_graph, draw_paths
+        from micrograd_ext.diagrams import draw_graph, draw_paths
     except ImportError:
         print("(micrograd_ext.viz is not available: no pictures of the graph)")
     else:

@@ -34,7 +34,7 @@ from micrograd_ext.engine import Value
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(__doc__, argv)
-    from micrograd_ext.datasets import load_iris
+    from micrograd_ext.nets.datasets import load_iris
 
     Xall, yall = load_iris()[:2]
     Xall, yall = np.asarray(Xall, dtype=float), np.asarray(yall)
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     ok &= r.show()
 
     try:
-        from micrograd_ext import closed_form as cf
+        from micrograd_ext.documents import closed_form as cf
     except ImportError:
         print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
     else:
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         ok &= r.show()
 
     try:
-        from micrograd_ext.chain import count_paths
+        from micrograd_ext.diagrams.chain import count_paths
     except ImportError:
         print("\n(micrograd_ext.chain is not available: path counts skipped)")
     else:

@@ -27,7 +27,7 @@ import sys
 import numpy as np
 from _report import Report, jacobian, parse_args
 
-from micrograd_ext.tensor import Tensor
+from micrograd_ext.core.tensor import Tensor
 
 
 def softmax(v: np.ndarray) -> np.ndarray:
@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     net.add("dJ/dx = (delta2 W)^T", "dJ/dx", x.grad, (delta2 @ Wp.numpy()).T)
     ok &= net.show()
     try:
-        from micrograd_ext import closed_form as cf
+        from micrograd_ext.documents import closed_form as cf
     except ImportError:
         print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
     else:

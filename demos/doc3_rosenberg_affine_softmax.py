@@ -23,7 +23,7 @@ import sys
 import numpy as np
 from _report import Report, jacobian, parse_args
 
-from micrograd_ext.tensor import Tensor
+from micrograd_ext.core.tensor import Tensor
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add("same formula, row by row", "dJ/dS, minibatch", S.grad, (GS - np.sum(GS * P, axis=1, keepdims=True)) * P)
     ok &= r.show()
     try:
-        from micrograd_ext import closed_form as cf
+        from micrograd_ext.documents import closed_form as cf
     except ImportError:
         print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
     else:

@@ -29,7 +29,7 @@ import sys
 import numpy as np
 from _report import Report, parse_args
 
-from micrograd_ext.tensor import Tensor
+from micrograd_ext.core.tensor import Tensor
 
 
 def softmax_columns(Z: np.ndarray) -> np.ndarray:
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = r.show()
 
     try:
-        from micrograd_ext import closed_form as cf
+        from micrograd_ext.documents import closed_form as cf
     except ImportError:
         print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
     else:

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = r.show()
 
     try:
-        from micrograd_ext import closed_form as cf
+        from micrograd_ext.documents import closed_form as cf
     except ImportError:
         print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
     else:

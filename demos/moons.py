@@ -20,7 +20,7 @@ import sys
 
 import numpy as np
 
-from micrograd_ext.graph import no_grad
+from micrograd_ext.core.graph import no_grad
 
 
 def scores_grid(model, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -56,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fast", action="store_true", help="fewer points and steps (for tests)")
     args = ap.parse_args(argv)
 
-    from micrograd_ext.datasets import make_moons
-    from micrograd_ext.losses import max_margin
-    from micrograd_ext.nn import MLP
-    from micrograd_ext.optim import SGD
+    from micrograd_ext.nets.datasets import make_moons
+    from micrograd_ext.nets.losses import max_margin
+    from micrograd_ext.nets.neurons import MLP
+    from micrograd_ext.nets.optim import SGD
 
     n = 60 if args.fast else 100
     steps = args.steps if args.steps is not None else (40 if args.fast else 100)

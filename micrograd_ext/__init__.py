@@ -1,19 +1,26 @@
 """micrograd_ext: reverse-mode autodiff made to be read and to teach backpropagation.
 
-The scalar engine (:class:`Value`) and the array engine (:class:`Tensor`) record the
-same kind of graph; the derivative of every operation is written once, in
-:mod:`micrograd_ext.rules`.  Above them: :mod:`~micrograd_ext.nn` (neurons, layers,
-MLP built node by node), :mod:`~micrograd_ext.tensor_nn` (the same nets as matrices),
-:mod:`~micrograd_ext.losses`, :mod:`~micrograd_ext.optim`,
-:mod:`~micrograd_ext.chain` (the chain-rule paths from a loss to a weight),
-:mod:`~micrograd_ext.viz` (graphviz diagrams) and :mod:`~micrograd_ext.verify`
-(the five derivation documents reproduced equation by equation).
+The package is in layers, each importing only from the ones below it:
+
+* :mod:`micrograd_ext.core` — the op table, :class:`Value` (scalars) and
+  :class:`Tensor` (numpy arrays), the graph driver and its modes;
+* :mod:`micrograd_ext.nets` — modules, neurons and layers, losses, optimizers, data sets;
+* :mod:`micrograd_ext.diagrams` — the graph, the network figure, the chain-rule paths;
+* :mod:`micrograd_ext.documents` — the five derivation documents, equation by equation;
+* :mod:`micrograd_ext.commands` — ``micrograd-ext tour | verify | draw | train``.
+
+``from micrograd_ext.engine import Value`` works as micrograd's import does, and the
+other module names of release 0.1.0 (``micrograd_ext.nn``, ``.viz``, ``.tensor``,
+``.losses``, ...) still import (see :mod:`micrograd_ext._aliases`).
 """
 
-from .engine import Value
-from .graph import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .rules import RULES, DomainError
-from .tensor import TENSOR_RULES, Tensor
+from . import _aliases
+from .core.graph import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .core.ops import RULES, DomainError
+from .core.tensor import TENSOR_RULES, Tensor
+from .core.value import Value
+
+_aliases.install()
 
 __version__ = "0.1.0"
 
@@ -31,11 +38,12 @@ __all__ = [
     "__version__",
 ]
 
+_SUBPACKAGES = {"core", "nets", "diagrams", "documents", "commands"}
 
-def __getattr__(name: str):  # lazy sub-modules: `micrograd_ext.nn`, `micrograd_ext.viz`, ...
+
+def __getattr__(name: str):  # lazy: `micrograd_ext.nets`, and the 0.1.0 names `micrograd_ext.viz`, ...
     import importlib
 
-    if name in {"nn", "tensor_nn", "losses", "optim", "gradcheck", "datasets", "chain", "viz", "verify",
-                "closed_form", "docnets", "jacobian", "module"}:
+    if name in _SUBPACKAGES or name in _aliases.ALIASES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-from micrograd_ext import viz
+from micrograd_ext import diagrams as viz
 from micrograd_ext.engine import Value
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,7 +49,7 @@ def write(diagram: viz.Diagram, stem: str) -> None:
 def main() -> int:
     write(viz.draw_graph(neuron(), edge_labels=True, title="o = tanh(x1 w1 + x2 w2 + b): local derivatives on the edges"),
           "neuron_graph_edge_labels")
-    from micrograd_ext.draw import build_net, find_node
+    from micrograd_ext.commands.draw import build_net, find_node
 
     try:
         net, C = build_net(None, samples=1, seed=0)

@@ -1,0 +1,46 @@
+"""Diagrams with Graphviz: the whole graph, the network figure, the chain-rule paths to one weight.
+
+* :mod:`.chain` — the chain rule as data: every path from the loss to one weight,
+  each edge's local derivative, the products and their sum (no drawing);
+* :mod:`.dot` — what every diagram shares (:class:`Diagram`, :func:`save`, labels);
+* :mod:`.graph` — :func:`draw_graph`, the whole graph with local derivatives on the edges;
+* :mod:`.network` — :func:`draw_network`, Bondartsov's Figure 1;
+* :mod:`.paths` — :func:`draw_paths`, Figures 2 and 3 (only the arrows from ``C`` to one weight).
+
+Every drawing reads a node's edges through :func:`micrograd_ext.core.graph.edges`.
+``micrograd_ext.viz`` (release 0.1.0's name) is this package.
+"""
+
+from __future__ import annotations
+
+from .chain import count_paths, paths
+from .dot import (
+    DEFAULT_MAX_NODES,
+    INSTALL_HINT,
+    PATH_COLORS,
+    Diagram,
+    DotNotFoundError,
+    GraphTooLargeError,
+    have_dot,
+    save,
+)
+from .graph import draw_graph, graph_text
+from .network import draw_network
+from .paths import draw_paths
+
+__all__ = [
+    "Diagram",
+    "DotNotFoundError",
+    "GraphTooLargeError",
+    "INSTALL_HINT",
+    "DEFAULT_MAX_NODES",
+    "PATH_COLORS",
+    "count_paths",
+    "draw_graph",
+    "draw_network",
+    "draw_paths",
+    "graph_text",
+    "have_dot",
+    "paths",
+    "save",
+]

@@ -1,0 +1,356 @@
+"""The chain rule as paths: ``dC/dw`` is a sum over paths of products of local derivatives.
+
+Bondartsov's iris notes draw, for one weight, only the arrows that connect the loss
+``C`` to it (Figure 2, one path) and then read the chain rule off the picture::
+
+    dC/dw(2)_ij = dC/da(2)_i * da(2)_i/dz(2)_i * dz(2)_i/dw(2)_ij              eq. (4)
+
+For a weight of the first layer there are several paths, one through each output
+(Figure 3), and "the multiple paths in the picture have been transformed into
+summation in the formula" (eq. (9))::
+
+    dC/dw(1)_ij = sum_k dC/da(2)_k * da(2)_k/dz(2)_k * dz(2)_k/da(1)_i * da(1)_i/dz(1)_i * dz(1)_i/dw(1)_ij
+
+This module does exactly that on any graph of :class:`~micrograd_ext.engine.Value`
+(or :class:`~micrograd_ext.tensor.Tensor` scalars' graphs of Values):
+
+* :func:`paths` lists every path from ``root`` back to ``wrt``; each :class:`Path`
+  has its ``.nodes`` (``root`` first, ``wrt`` last), the local derivative of each
+  edge in ``.factors`` (the very numbers stored on the edges, ``Value._local``,
+  that ``backward()`` multiplies) and their ``.product``.  The products sum to
+  ``wrt.grad`` after ``root.backward()``: that *is* reverse-mode differentiation,
+  which just shares the common prefixes of the paths instead of listing them.
+* :func:`count_paths` counts the paths without listing them (dynamic programming
+  over the topological order: the number of paths from ``root`` to a node is the
+  sum over its consumers), since their number grows exponentially with depth.
+* :meth:`Paths.text` and :meth:`Paths.latex` write the equation in the document's form,
+  with the node labels as symbols (``w(1)[3,2]`` becomes ``w_{3,2}^{(1)}``).
+
+An edge is one entry of a node's ``_prev``: ``x * x`` has two edges to ``x``, so
+there are two paths through it (``d(x*x)/dx = x + x``).  All traversals are
+iterative (no recursion), so deep graphs are fine.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..core.graph import topological_order
+
+__all__ = [
+    "DEFAULT_LIMIT",
+    "Path",
+    "Paths",
+    "TooManyPathsError",
+    "count_paths",
+    "paths",
+    "node_ids",
+    "symbol",
+    "latex_symbol",
+]
+
+#: :func:`paths` refuses to list more paths than this unless given ``limit=``.
+DEFAULT_LIMIT = 10_000
+
+
+class TooManyPathsError(ValueError):
+    """:func:`paths` was asked to list more paths than its ``limit``."""
+
+
+# ---------------------------------------------------------------------------
+# Stable names for nodes
+# ---------------------------------------------------------------------------
+
+
+def node_ids(root: Any) -> dict[Any, str]:
+    """Stable ids ``n0, n1, ...`` for every node reachable from ``root``.
+
+    Breadth-first from ``root`` (``n0``) through each node's parents in argument
+    order, so the ids depend only on the graph's structure, never on memory
+    addresses or on the order in which the nodes were created: the same model on
+    the same data gives the same DOT source in every run.
+    """
+    ids: dict[Any, str] = {root: "n0"}
+    queue = [root]
+    for node in queue:  # the list grows while we walk it
+        for p in node._prev:
+            if p not in ids:
+                ids[p] = f"n{len(ids)}"
+                queue.append(p)
+    return ids
+
+
+_LABEL_RE = re.compile(r"^([A-Za-z][A-Za-z_]*?)(?:\((\d+)\))?(?:\[([^\]]*)\])?$")
+
+
+def symbol(node: Any, ids: dict[Any, str] | None = None) -> str:
+    """The plain-text symbol of a node: its label, else its stable id (``n7``)."""
+    label = getattr(node, "label", "") or ""
+    if label:
+        return label
+    if ids is not None and node in ids:
+        return ids[node]
+    return "?"
+
+
+def latex_symbol(node: Any, ids: dict[Any, str] | None = None) -> str:
+    """The LaTeX symbol of a node in the document's notation.
+
+    ``w(1)[3,2]`` -> ``w_{3,2}^{(1)}``, ``a(2)[1]`` -> ``a_{1}^{(2)}``, ``x[4]`` -> ``x_{4}``,
+    ``C`` -> ``C``; other labels are set upright (``\\mathrm{...}``), unlabelled nodes
+    by their id (``n_{7}``).
+    """
+    label = getattr(node, "label", "") or ""
+    if not label:
+        ident = ids.get(node) if ids is not None else None
+        return f"n_{{{ident[1:]}}}" if ident else "?"
+    m = _LABEL_RE.match(label)
+    if m is None:
+        return r"\mathrm{" + _tex_escape(label) + "}"
+    name, layer, index = m.groups()
+    head = name if len(name) == 1 else r"\mathrm{" + _tex_escape(name) + "}"
+    out = head
+    if index is not None:
+        out += "_{" + _tex_escape(index) + "}"
+    if layer is not None:
+        out += "^{(" + layer + ")}"
+    return out
+
+
+_TEX_SPECIAL = {"\\": r"\backslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\hat{}", "#": r"\#",
+                "$": r"\$", "%": r"\%", "&": r"\&", "~": r"\sim{}"}
+
+
+def _tex_escape(s: str) -> str:
+    return "".join(_TEX_SPECIAL.get(c, c) for c in s)
+
+
+# ---------------------------------------------------------------------------
+# Paths
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Path:
+    """One path from ``root`` back to ``wrt``.
+
+    ``nodes[0]`` is the root and ``nodes[-1]`` is ``wrt``.  ``edges[k]`` is the
+    position of ``nodes[k + 1]`` in ``nodes[k]._prev`` (which tells the two edges
+    of ``x * x`` apart) and ``factors[k] = nodes[k]._local[edges[k]]`` is the local
+    derivative ``d nodes[k] / d nodes[k + 1]`` on that edge, the number the backward
+    pass used.  ``product`` multiplies them from the root down (1.0 for the empty
+    path from a node to itself).
+    """
+
+    nodes: tuple[Any, ...]
+    edges: tuple[int, ...]
+    factors: tuple[float, ...]
+    product: float
+
+    def __len__(self) -> int:
+        """The number of edges on the path."""
+        return len(self.edges)
+
+    def formulas(self) -> tuple[str, ...]:
+        """The rule-table formula text of each edge (``'out*(1 - out)'`` for a sigmoid)."""
+        out = []
+        for node, k in zip(self.nodes, self.edges):
+            fs = getattr(node, "formulas", None)
+            out.append(fs[k] if fs and k < len(fs) else "")
+        return tuple(out)
+
+    def partials(self, ids: dict[Any, str] | None = None) -> list[str]:
+        """The factors as text partials: ``['dC/da(2)[1]', 'da(2)[1]/dz(2)[1]', ...]``."""
+        syms = [symbol(n, ids) for n in self.nodes]
+        return [f"d{syms[k]}/d{syms[k + 1]}" for k in range(len(self.edges))]
+
+    def text(self, ids: dict[Any, str] | None = None, numbers: bool = False, digits: int = 6) -> str:
+        """The product as text: ``dC/da(2)[1] * da(2)[1]/dz(2)[1] * dz(2)[1]/dw(2)[1,2]``.
+
+        With ``numbers=True`` the numeric factors follow: ``... = 0.31 * 0.21 * 0.77 = 0.0501``.
+        """
+        parts = self.partials(ids)
+        s = " * ".join(parts) if parts else "1"
+        if numbers:
+            nums = " * ".join(_num(f, digits) for f in self.factors) if self.factors else "1"
+            s += f" = {nums} = {_num(self.product, digits)}"
+        return s
+
+    def latex(self, ids: dict[Any, str] | None = None) -> str:
+        r"""The product in LaTeX: ``\frac{\partial C}{\partial a_{1}^{(2)}} \frac{...}{...} ...``."""
+        syms = [latex_symbol(n, ids) for n in self.nodes]
+        if not self.edges:
+            return "1"
+        return " ".join(rf"\frac{{\partial {syms[k]}}}{{\partial {syms[k + 1]}}}" for k in range(len(self.edges)))
+
+
+def _num(x: float, digits: int = 6) -> str:
+    if x == 0:
+        return "0"  # never "-0"
+    s = f"{x:.{digits}g}"
+    return f"({s})" if s.startswith("-") else s
+
+
+class Paths(list):
+    """The list of :class:`Path` from ``root`` to ``wrt``, with the equation they form.
+
+    ``sum(p.product for p in ps)`` is ``ps.total``; after ``root.backward()`` it equals
+    ``wrt.grad`` (:meth:`check`).
+    """
+
+    def __init__(self, root: Any, wrt: Any, items: Sequence[Path], ids: dict[Any, str]) -> None:
+        super().__init__(items)
+        self.root = root
+        self.wrt = wrt
+        self.ids = ids
+
+    @property
+    def total(self) -> float:
+        """The sum of the paths' products (``math.fsum``), i.e. ``d root / d wrt``."""
+        return math.fsum(p.product for p in self)
+
+    def lhs(self) -> str:
+        return f"d{symbol(self.root, self.ids)}/d{symbol(self.wrt, self.ids)}"
+
+    def text(self, numbers: bool = False, digits: int = 6) -> str:
+        """The chain rule as one line of text, the document's eq. (4)/(9) form.
+
+        ``dC/dw(1)[3,2] = dC/da(2)[1] * ... + dC/da(2)[2] * ... + ...``; with
+        ``numbers=True`` one line per path with its factors and product, then the sum.
+        """
+        if not numbers:
+            rhs = " + ".join(p.text(self.ids) for p in self) if self else "0"
+            return f"{self.lhs()} = {rhs}"
+        lines = [f"{self.lhs()} = sum over {len(self)} path(s) of the products of local derivatives"]
+        for k, p in enumerate(self, 1):
+            lines.append(f"  path {k}: {p.text(self.ids)}")
+            lines.append(f"          = {p.text(self.ids, numbers=True, digits=digits).split(' = ', 1)[1]}")
+        total = self.total
+        lines.append(f"  sum = {total:.15g}" if total != 0 else "  sum = 0")
+        return "\n".join(lines)
+
+    def latex(self, max_terms: int = 12) -> str:
+        r"""The chain rule in LaTeX: ``\frac{\partial C}{\partial w_{3,2}^{(1)}} = ... + ...``.
+
+        After ``max_terms`` paths the sum is cut with ``+ \dots`` and the count.
+        """
+        lhs = rf"\frac{{\partial {latex_symbol(self.root, self.ids)}}}{{\partial {latex_symbol(self.wrt, self.ids)}}}"
+        terms = [p.latex(self.ids) for p in self[:max_terms]]
+        rhs = " + ".join(terms) if terms else "0"
+        if len(self) > max_terms:
+            rhs += rf" + \dots \quad (\text{{{len(self)} paths}})"
+        return f"{lhs} = {rhs}"
+
+    def check(self, tol: float = 1e-12) -> tuple[bool, float]:
+        """``(ok, |total - wrt.grad|)``: the sum of products against the backward pass.
+
+        ``ok`` when the difference is within ``tol * max(1, |wrt.grad|)``.
+        """
+        g = float(getattr(self.wrt, "grad", 0.0) or 0.0)
+        diff = abs(self.total - g)
+        return diff <= tol * max(1.0, abs(g)), diff
+
+    def __repr__(self) -> str:
+        return f"<Paths {self.lhs()}: {len(self)} path(s), sum {self.total!r}>"
+
+    def __str__(self) -> str:
+        return self.text(numbers=True)
+
+
+def _counts(root: Any, wrt: Any) -> tuple[list[Any], dict[Any, int]]:
+    """Number of edge-paths from ``root`` to each node (root: 1), in one reverse topological sweep."""
+    order = topological_order(root)
+    count: dict[Any, int] = {root: 1}
+    for node in reversed(order):  # every consumer of a node comes after it in `order`
+        c = count.get(node, 0)
+        if c:
+            for p in node._prev:  # one term per edge: x * x adds twice
+                count[p] = count.get(p, 0) + c
+    return order, count
+
+
+def count_paths(root: Any, wrt: Any) -> int:
+    """How many paths lead from ``root`` back to ``wrt`` (0 if ``wrt`` is not in the graph).
+
+    Dynamic programming over the topological order: ``count(root) = 1`` and each
+    node passes its count to every parent, once per edge.  Linear in the number of
+    edges, so it works where listing the paths would never finish.
+    """
+    _, count = _counts(root, wrt)
+    return count.get(wrt, 0)
+
+
+def paths(root: Any, wrt: Any, limit: int | None = DEFAULT_LIMIT) -> Paths:
+    """Every path from ``root`` back to ``wrt``, with its local derivatives and their product.
+
+    The paths come in a deterministic order: depth-first from the root, parents in
+    argument order.  Their products sum to ``wrt.grad`` after ``root.backward()``
+    (the multivariable chain rule, Bondartsov eqs. (4) and (9)).
+
+    Raises :class:`TooManyPathsError` when there are more than ``limit`` paths
+    (counted first with :func:`count_paths`); pass a larger ``limit=`` (or
+    ``limit=None``) to list them anyway.
+    """
+    if not hasattr(root, "_prev") or not hasattr(wrt, "_prev"):
+        raise TypeError(f"paths: expected graph nodes (Value) for root and wrt, got "
+                        f"{type(root).__name__} and {type(wrt).__name__}")
+    order, count = _counts(root, wrt)
+    n = count.get(wrt, 0)
+    ids = node_ids(root)
+    if limit is not None and n > limit:
+        raise TooManyPathsError(
+            f"paths: there are {n} paths from {symbol(root, ids)} to {symbol(wrt, ids)} (count_paths), more than "
+            f"limit={limit}; pass paths(root, wrt, limit={n}) or limit=None to list them all, or use "
+            f"count_paths(root, wrt) to count them and wrt.grad for their sum"
+        )
+    # Which nodes can reach wrt through their parents (so the search never walks dead ends).
+    reaches = {wrt}
+    for node in order:  # parents come first
+        if node is not wrt and any(p in reaches for p in node._prev):
+            reaches.add(node)
+    found: list[Path] = []
+    if wrt not in reaches or root not in reaches:
+        return Paths(root, wrt, found, ids)
+    # Iterative depth-first search with an explicit stack of (node, next edge index).
+    nodes: list[Any] = [root]
+    edges: list[int] = []
+    stack: list[int] = [0]
+    while stack:
+        node = nodes[-1]
+        if node is wrt:
+            factors = tuple(float(nodes[k]._local[e]) for k, e in enumerate(edges))
+            prod = 1.0
+            for f in factors:
+                prod *= f
+            found.append(Path(tuple(nodes), tuple(edges), factors, prod))
+            stack.pop()
+            nodes.pop()
+            if edges:
+                edges.pop()
+            continue
+        k = stack[-1]
+        prev = node._prev
+        while k < len(prev) and prev[k] not in reaches:
+            k += 1
+        if k >= len(prev):
+            stack.pop()
+            nodes.pop()
+            if edges:
+                edges.pop()
+            continue
+        stack[-1] = k + 1
+        nodes.append(prev[k])
+        edges.append(k)
+        stack.append(0)
+    return Paths(root, wrt, found, ids)
+
+
+def iter_edges(ps: Sequence[Path]) -> Iterator[tuple[Any, int, int]]:
+    """``(node, edge index, path number)`` for every edge of every path (for drawing)."""
+    for k, p in enumerate(ps):
+        for node, e in zip(p.nodes, p.edges):
+            yield node, e, k

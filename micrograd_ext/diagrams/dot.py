@@ -1,0 +1,363 @@
+"""What every diagram shares: the :class:`Diagram` type, saving, and the labels of nodes and edges.
+
+A diagram is a :class:`Diagram` (a ``graphviz.Digraph``: it shows itself inline in
+Jupyter, ``.source`` is its DOT text, ``.render`` / ``.pipe`` / :func:`save` write
+SVG, PNG or PDF).  Node ids are ``n0, n1, ...`` in breadth-first order from the root
+(:func:`micrograd_ext.diagrams.chain.node_ids`), so the DOT source is the same in
+every run.  Labels are plain or record labels (never HTML-like), escaped.  The DOT
+source never needs Graphviz; rendering without the ``dot`` program raises
+:class:`DotNotFoundError`, which says how to install it, and the Jupyter display
+falls back to the text form of the diagram.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import graphviz
+
+__all__ = [
+    "Diagram",
+    "DotNotFoundError",
+    "GraphTooLargeError",
+    "INSTALL_HINT",
+    "DEFAULT_MAX_NODES",
+    "PATH_COLORS",
+    "have_dot",
+    "save",
+]
+
+#: Graphs with more drawn nodes than this refuse to draw (pass ``max_nodes=``).
+DEFAULT_MAX_NODES = 300
+
+#: One colour per path (colour-blind friendly order first: vermilion, blue, green, ...).
+PATH_COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+INSTALL_HINT = (
+    "Graphviz's 'dot' program is not on PATH. Install Graphviz: 'sudo apt-get install graphviz' (Debian/Ubuntu), "
+    "'brew install graphviz' (macOS), 'conda install -c conda-forge graphviz' or https://graphviz.org/download/ "
+    "(Windows: add its bin folder to PATH). The DOT source needs no install: diagram.source, or save(diagram, 'f.gv')."
+)
+
+_GREY = "#b0b0b0"
+_FORMATS = ("svg", "png", "pdf", "gv")
+
+
+class DotNotFoundError(graphviz.ExecutableNotFound):
+    """Rendering needs Graphviz's ``dot`` program and it is not on ``PATH``.
+
+    A subclass of ``graphviz.ExecutableNotFound`` (so code that catches that still
+    works) whose message says how to install Graphviz.
+    """
+
+    def __init__(self, what: str = "render the diagram") -> None:
+        RuntimeError.__init__(self, f"cannot {what}: {INSTALL_HINT}")
+
+
+class GraphTooLargeError(ValueError):
+    """The graph has more nodes than a readable drawing can show."""
+
+
+def have_dot() -> bool:
+    """Whether Graphviz's ``dot`` program is on ``PATH``."""
+    return shutil.which("dot") is not None
+
+
+class Diagram(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that knows its text form.
+
+    Differences from the base class: rendering without ``dot`` raises
+    :class:`DotNotFoundError` (with the install hint), and the Jupyter display
+    then shows :attr:`text` (the chain-rule sum for a paths diagram, the list of
+    nodes for a graph) and the hint instead of a traceback.
+    """
+
+    #: Text form of the diagram, shown when it cannot be rendered.
+    text: str = ""
+
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().pipe(*args, **kwargs)
+        except graphviz.ExecutableNotFound as e:
+            if isinstance(e, DotNotFoundError):
+                raise
+            fmt = kwargs.get("format") or (args[0] if args else None) or self.format
+            raise DotNotFoundError(f"render the diagram as {fmt}") from None
+
+    def render(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            fmt = kwargs.get("format") or self.format
+            raise DotNotFoundError(f"render the diagram as {fmt}") from None
+
+    def _repr_mimebundle_(self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
+                          **kw: Any) -> dict[str, Any]:
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kw)
+        except graphviz.ExecutableNotFound:
+            return self._fallback_bundle()
+
+    def _repr_svg_(self) -> str:
+        """The SVG text (used by some front ends); the text form in a ``<pre>`` when ``dot`` is missing."""
+        try:
+            return self.pipe(format="svg", encoding="utf-8")
+        except graphviz.ExecutableNotFound:
+            return self._fallback_bundle()["text/html"]
+
+    def _fallback_bundle(self) -> dict[str, str]:
+        body = (self.text or "(no text form)") + "\n\n" + INSTALL_HINT
+        html = ("<pre style='white-space: pre-wrap'>" + body.replace("&", "&amp;").replace("<", "&lt;")
+                .replace(">", "&gt;") + "</pre>")
+        return {"text/plain": body, "text/html": html}
+
+
+def save(diagram: graphviz.Digraph, path: str, format: str | None = None) -> str:
+    """Write ``diagram`` to ``path`` as SVG, PNG, PDF or DOT source (``gv``); returns the path.
+
+    The format comes from ``format`` or the file's extension (``.dot`` is DOT source
+    too).  DOT source never needs Graphviz; the other formats raise
+    :class:`DotNotFoundError` when ``dot`` is missing.
+    """
+    fmt = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+    if fmt == "dot":
+        fmt = "gv"
+    if fmt not in _FORMATS:
+        raise ValueError(f"save: format {fmt!r} (expected one of {', '.join(_FORMATS)})")
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    if fmt == "gv":
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(diagram.source)
+        return path
+    try:
+        data = diagram.pipe(format=fmt)
+    except graphviz.ExecutableNotFound as e:
+        if isinstance(e, DotNotFoundError):
+            raise
+        raise DotNotFoundError(f"write {path}") from None
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# Text helpers
+# ---------------------------------------------------------------------------
+
+
+def _fmt(x: Any, digits: int = 4) -> str:
+    """A number for a label: ``digits`` significant digits, ``0`` for both zeros (never ``-0.0000``)."""
+    x = float(x)
+    if x == 0:
+        return "0"
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    return f"{x:.{digits}g}"
+
+
+def _esc(s: str) -> str:
+    """Escape text for a quoted DOT string (backslashes, quotes, newlines)."""
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _rec(s: str) -> str:
+    """Escape text for one field of a record label."""
+    s = _esc(s)
+    for ch in "{}|<>":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def _plain(s: str) -> str:
+    return graphviz.nohtml(_esc(s))
+
+
+def _record(fields: Sequence[str], rankdir: str = "LR") -> str:
+    """A record label: fields stacked vertically (the compact form for left-to-right graphs)."""
+    body = " | ".join(_rec(f) for f in fields)
+    return graphviz.nohtml(body if rankdir in ("LR", "RL") else "{" + body + "}")
+
+
+_OP_NAMES = {
+    "sigmoid": "σ", "sum": "Σ", "wsum": "w0 + Σ w x", "wsum0": "Σ w x", "bce": "BCE", "mse": "MSE",
+    "xent": "xent", "neg": "neg", "log": "ln", "matmul": "@",
+}
+
+
+def op_name(op: str) -> str:
+    """How an operation is written on its node (``σ`` for sigmoid, ``w0 + Σ w x`` for a weighted sum)."""
+    return _OP_NAMES.get(op, op)
+
+
+_PARAM_RE = re.compile(r"^[wb]\((\d+)\)\[")
+_LAYER_RE = re.compile(r"^[A-Za-z]+\((\d+)\)")
+
+
+def _is_tensor(node: Any) -> bool:
+    return hasattr(node, "shape") and hasattr(node, "requires_grad")
+
+
+def _grad_known(root: Any) -> bool:
+    """Whether a backward pass has filled the gradients (``root.grad`` is set by it)."""
+    g = getattr(root, "grad", None)
+    if g is None:
+        return False
+    try:
+        return bool(abs(float(g)) > 0) if not _is_tensor(root) else True
+    except TypeError:
+        return True
+
+
+def _mix(color: str, t: float) -> str:
+    """``color`` mixed with white: t = 0 is white, t = 1 the colour itself."""
+    r, g, b = (int(color[k:k + 2], 16) for k in (1, 3, 5))
+    return "#" + "".join(f"{round(255 + (c - 255) * t):02x}" for c in (r, g, b))
+
+
+# ---------------------------------------------------------------------------
+# The graph: ids, order, layers
+# ---------------------------------------------------------------------------
+
+
+def _collect(roots: Sequence[Any]) -> tuple[dict[Any, str], list[Any]]:
+    """Stable ids (breadth-first from the roots) and a topological order (inputs first)."""
+    ids: dict[Any, str] = {}
+    queue: list[Any] = []
+    for r in roots:
+        if r not in ids:
+            ids[r] = f"n{len(ids)}"
+            queue.append(r)
+    for node in queue:
+        for p in node._prev:
+            if p not in ids:
+                ids[p] = f"n{len(ids)}"
+                queue.append(p)
+    order = sorted(queue, key=lambda n: n._seq)
+    return ids, order
+
+
+def _consumers(order: Sequence[Any]) -> dict[Any, list[Any]]:
+    out: dict[Any, list[Any]] = {}
+    for node in order:
+        for p in node._prev:
+            lst = out.setdefault(p, [])
+            if not lst or lst[-1] is not node:
+                lst.append(node)
+    return out
+
+
+def _layers(order: Sequence[Any], model: Any = None) -> dict[Any, int]:
+    """The MLP layer of each node: from labels ``w(l)[..]``, ``z(l)[..]``, ``a(l)[..]``, or ``model``.
+
+    Unlabelled intermediate nodes (micrograd's chain of ``*`` and ``+`` inside a
+    neuron) join the layer of their consumers when all consumers share one.
+    """
+    layer: dict[Any, int] = {}
+    if model is not None and hasattr(model, "layers"):
+        for li, lay in enumerate(model.layers, 1):
+            for p in lay.parameters():
+                layer[p] = li
+    for node in order:
+        m = _LAYER_RE.match(getattr(node, "label", "") or "")
+        if m:
+            layer[node] = int(m.group(1))
+    cons = _consumers(order)
+    for node in reversed(order):  # consumers first
+        if node in layer or not node._prev or getattr(node, "label", ""):
+            continue
+        ls = {layer.get(c) for c in cons.get(node, ())}
+        if len(ls) == 1 and None not in ls:
+            layer[node] = ls.pop()
+    return layer
+
+
+def _check_size(n: int, max_nodes: int | None, what: str, advice: str) -> None:
+    if max_nodes is not None and n > max_nodes:
+        raise GraphTooLargeError(
+            f"{what}: the drawing would have {n} nodes, more than max_nodes={max_nodes} (it would be unreadable). "
+            f"{advice} Or pass max_nodes={n} to draw it anyway."
+        )
+
+
+def _value_fields(node: Any, ids: dict[Any, str], digits: int, show_grad: bool, show_id: bool) -> list[str]:
+    label = getattr(node, "label", "") or ""
+    fields = []
+    if label:
+        fields.append(label)
+    elif show_id:
+        fields.append(ids[node])
+    if _is_tensor(node):
+        data = node.data
+        fields.append(f"shape {tuple(data.shape)}")
+        if data.size == 1:
+            fields.append(f"data {_fmt(data.reshape(-1)[0], digits)}")
+        g = node.grad
+        if g is None:
+            fields.append("grad n/a")
+        elif getattr(g, "size", 1) == 1:
+            fields.append(f"grad {_fmt(float(g.reshape(-1)[0]) if hasattr(g, 'reshape') else g, digits)}")
+        else:
+            fields.append(f"grad |max| {_fmt(float(abs(g).max()), digits)}")
+        return fields
+    fields.append(f"data {_fmt(node.data, digits)}")
+    fields.append(f"grad {_fmt(node.grad, digits)}" if show_grad else "grad n/a")
+    return fields
+
+
+_SIMPLE_RE = re.compile(r"^[\w()\[\],.]+$")
+_TOKEN_RE = re.compile(r"\b(a|b|out|x_j|w_j)\b")
+
+
+def _named_formula(node: Any, k: int, formula: str) -> str:
+    """The rule's formula with its operand names replaced by the nodes' labels, when they all have one.
+
+    ``d(x1 * w1)/d x1`` is the rule's ``b``; on the drawing it reads ``w1``.  For a
+    weighted sum ``x_j`` / ``w_j`` become the partner input's label.  Unlabelled
+    operands leave the formula in the rule table's own names.
+    """
+    prev = node._prev
+    names: dict[str, Any] = {}
+    if node._op in ("wsum", "wsum0"):
+        start = 1 if node._op == "wsum" else 0
+        if k >= start:
+            partner = k + 1 if (k - start) % 2 == 0 else k - 1
+            names = {"x_j": prev[partner], "w_j": prev[partner]}
+    else:
+        from ..core.ops import rule_for
+
+        rule = rule_for(node._op)
+        if rule is None or rule.nary:
+            return formula
+        names = {"a": prev[0], "out": node}
+        if len(prev) > 1:
+            names["b"] = prev[1]
+    used = set(_TOKEN_RE.findall(formula))
+    if not used or any(not (getattr(names.get(t), "label", "") or "") for t in used):
+        return formula
+
+    def sub(m: re.Match) -> str:
+        label = names[m.group(1)].label
+        return label if _SIMPLE_RE.match(label) else f"({label})"
+
+    return _TOKEN_RE.sub(sub, formula)
+
+
+def _edge_label(node: Any, k: int, digits: int, partial: str | None = None) -> str:
+    """``formula = number`` for edge ``k`` of ``node`` (the number is the stored local derivative)."""
+    fs = getattr(node, "formulas", ()) or ()
+    formula = fs[k] if k < len(fs) else ""
+    if _is_tensor(node):
+        return formula
+    formula = _named_formula(node, k, formula)
+    loc = node._local[k] if k < len(node._local) else None
+    num = _fmt(loc, digits) if loc is not None else "?"
+    body = num if (not formula or formula == num) else f"{formula} = {num}"
+    return f"{partial}\n{body}" if partial else body
+
+

@@ -1,0 +1,168 @@
+"""The chain-rule paths from the loss to one weight, drawn as Bondartsov's Figures 2 and 3.
+
+Only the arrows that connect the loss ``C`` to one weight, one colour per path,
+each edge labelled with its local derivative, and a legend with each path's
+product and their sum checked against ``wrt.grad`` (eqs. (4) and (9));
+``whole=True`` highlights the paths in the whole graph instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import chain
+from .dot import (
+    DEFAULT_MAX_NODES,
+    PATH_COLORS,
+    Diagram,
+    _check_size,
+    _edge_label,
+    _fmt,
+    _grad_known,
+    _plain,
+    _record,
+    _value_fields,
+    op_name,
+)
+from .graph import _draw_whole
+
+# ---------------------------------------------------------------------------
+# draw_paths: Figures 2 and 3
+# ---------------------------------------------------------------------------
+
+
+def _paths_text(ps: chain.Paths, digits: int = 6) -> str:
+    lines = [ps.text(numbers=True, digits=digits)]
+    wrt, root = ps.wrt, ps.root
+    if _grad_known(root):
+        ok, diff = ps.check()
+        lines.append(f"  {chain.symbol(wrt, ps.ids)}.grad (backward) = {_fmt(wrt.grad, 15)}   "
+                     f"{'agrees' if ok else 'DISAGREES'} (|difference| = {diff:.1e})")
+    else:
+        lines.append(f"  {chain.symbol(wrt, ps.ids)}.grad: n/a (call backward() on the root to compare)")
+    return "\n".join(lines)
+
+
+def draw_paths(
+    root: Any,
+    wrt: Any,
+    *,
+    whole: bool = False,
+    edge_labels: bool = True,
+    legend: bool = True,
+    limit: int = 64,
+    rankdir: str = "LR",
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    digits: int = 4,
+    title: str | None = None,
+    model: Any = None,
+) -> Diagram:
+    """The paths from ``root`` (the loss ``C``) to ``wrt`` (a weight), as Bondartsov's Figures 2 and 3 draw them.
+
+    By default only the nodes and edges on the paths are drawn (for a last-layer
+    weight that is ``C``, ``a(2)[i]``, ``z(2)[i]``, ``w(2)[i,j]``: one path, eq. (4); for
+    a first-layer weight one path through each output, eq. (9)).  Each path has
+    its colour (an edge shared by several paths is drawn with one strand per
+    path); each edge is labelled with its partial derivative, the formula from
+    the rule table and the number the backward pass used; a legend lists each
+    path's product and their sum next to ``wrt.grad``.  ``whole=True`` draws the
+    whole graph (with its operation nodes) with the paths highlighted.
+
+    Refuses with :class:`micrograd_ext.chain.TooManyPathsError` above ``limit`` paths.
+    """
+    if not hasattr(root, "_prev") or not hasattr(wrt, "_prev"):
+        raise TypeError(f"draw_paths: expected graph nodes for root and wrt, got {type(root).__name__} and "
+                        f"{type(wrt).__name__}")
+    try:
+        ps = chain.paths(root, wrt, limit=limit)
+    except chain.TooManyPathsError as e:
+        raise chain.TooManyPathsError(f"draw_paths: {e} (a drawing of that many paths would be unreadable: "
+                                      f"draw_paths(..., limit=N) draws them anyway)") from None
+    ids = ps.ids
+    highlight: dict[tuple[Any, int], list[int]] = {}
+    for node, e, k in chain.iter_edges(ps):
+        lst = highlight.setdefault((node, e), [])
+        if k not in lst:
+            lst.append(k)
+    if title is None:
+        title = f"{len(ps)} path(s) from {chain.symbol(root, ids)} to {chain.symbol(wrt, ids)}"
+    if whole:
+        g = _draw_whole(root, rankdir=rankdir, edge_labels=False, color_by_grad=False, clusters=None,
+                        model=model, max_nodes=max_nodes, digits=digits, title=title, highlight=highlight,
+                        what="draw_paths")
+    else:
+        g = _draw_path_subgraph(ps, highlight, rankdir=rankdir, edge_labels=edge_labels, max_nodes=max_nodes,
+                                digits=digits, title=title)
+    if legend:
+        _add_legend(g, ps, digits)
+    g.text = _paths_text(ps)
+    return g
+
+
+def _draw_path_subgraph(ps: chain.Paths, highlight: dict[tuple[Any, int], list[int]], *, rankdir: str,
+                        edge_labels: bool, max_nodes: int | None, digits: int, title: str) -> Diagram:
+    ids = ps.ids
+    nodes: list[Any] = []
+    seen: set[Any] = set()
+    for p in ps:
+        for n in p.nodes:
+            if n not in seen:
+                seen.add(n)
+                nodes.append(n)
+    if not nodes:  # wrt does not influence root: draw both, unconnected
+        nodes = [ps.root, ps.wrt]
+    _check_size(len(nodes), max_nodes, "draw_paths",
+                "Draw the paths to a weight nearer the loss, or build the graph on fewer samples.")
+    nodes.sort(key=lambda n: n._seq)
+    show_grad = _grad_known(ps.root)
+    g = Diagram(name="paths", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25",
+                                          "ranksep": "0.5"},
+                node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "record"},
+                edge_attr={"fontname": "Helvetica", "fontsize": "9", "arrowsize": "0.6"})
+    g.attr(label=_plain(title), labelloc="t", fontsize="13")
+    for n in nodes:
+        attrs = {"penwidth": "2"} if n is ps.root or n is ps.wrt else {}
+        fields = _value_fields(n, ids, digits, show_grad, show_id=True)
+        if n._prev:
+            fields.insert(1, f"op {op_name(n._op)}")
+        g.node(ids[n], _record(fields, rankdir), **attrs)
+    for (node, k), pks in highlight.items():
+        parent = node._prev[k]
+        attrs = {"color": ":".join(PATH_COLORS[i % len(PATH_COLORS)] for i in pks), "penwidth": "2"}
+        if len(pks) == 1:
+            attrs["fontcolor"] = PATH_COLORS[pks[0] % len(PATH_COLORS)]
+        if edge_labels:
+            partial = f"∂{chain.symbol(node, ids)}/∂{chain.symbol(parent, ids)}"
+            attrs["label"] = _plain(_edge_label(node, k, digits, partial))
+        g.edge(ids[parent], ids[node], **attrs)
+    return g
+
+
+def _add_legend(g: Diagram, ps: chain.Paths, digits: int) -> None:
+    """One legend line per path, in its colour (product of its factors), then the sum and ``wrt.grad``."""
+    ids = ps.ids
+    shown = ps[:16]
+    with g.subgraph(name="cluster_legend") as c:
+        c.attr(label="chain rule: sum over paths of products of local derivatives", style="rounded",
+               color="#999999", fontsize="11", fontcolor="#444444")
+        for k, p in enumerate(shown):
+            facs = " × ".join(_fmt(f, digits) for f in p.factors) or "1"
+            text = f"path {k + 1}: {facs} = {_fmt(p.product, digits + 2)}"
+            nid = f"legend_path{k + 1}"
+            c.node(nid, _plain(text), shape="plaintext", fontcolor=PATH_COLORS[k % len(PATH_COLORS)],
+                   fontsize="10", height="0.2", margin="0.02")
+        lines = []
+        if len(ps) > len(shown):
+            lines.append(f"... and {len(ps) - len(shown)} more paths")
+        lhs = f"∂{chain.symbol(ps.root, ids)}/∂{chain.symbol(ps.wrt, ids)}"
+        lines.append(f"sum of the {len(ps)} products: {lhs} = {_fmt(ps.total, 10)}")
+        if _grad_known(ps.root):
+            ok, diff = ps.check()
+            mark = "✓ equal" if ok else "✗ DIFFERENT"
+            lines.append(f"{chain.symbol(ps.wrt, ids)}.grad from backward() = {_fmt(ps.wrt.grad, 10)}  "
+                         f"{mark} (|diff| = {diff:.1e})")
+        else:
+            lines.append(f"{chain.symbol(ps.wrt, ids)}.grad: n/a (backward() not run)")
+        c.node("legend_sum", _plain("\n".join(lines)), shape="plaintext", fontsize="10", height="0.2",
+               margin="0.02")
+

@@ -1,0 +1,275 @@
+"""Matrix layers over :class:`~micrograd_ext.tensor.Tensor`, PyTorch-style.
+
+* :class:`Linear` — ``Y = X W^T + b`` with ``W`` of shape ``(nout, nin)`` (rows of
+  ``X`` are samples, as ``torch.nn.Linear``); one graph node whose backward is
+  Rosenberg's minibatch formulas ``dX = dY W``, ``dW = dY^T X``, ``db = dY^T 1``.
+* :class:`Sequential` and the activation modules :class:`ReLU`, :class:`Tanh`,
+  :class:`Sigmoid`, :class:`Identity`.
+* :class:`MLP` — ``Linear`` layers with an activation after each, built like the
+  neuron-by-neuron :class:`micrograd_ext.nn.MLP`; :meth:`MLP.from_scalar` and
+  :meth:`MLP.to_scalar` move the weights between the two, so one network can be
+  run at both levels and their gradients compared (row ``i`` of layer ``l``'s
+  weight matrix holds neuron ``i``'s weights ``w(l)[i, 1..nin]``, the bias vector
+  its ``w(l)[i, 0]``).
+* Losses: :func:`mse_loss`, :func:`bce_loss`, :func:`cross_entropy`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core.tensor import Tensor, bce, linear
+from ..core.tensor import cross_entropy as _cross_entropy
+from .module import Module
+from .neurons import _activation_list  # one place says how an activation spec is read
+
+__all__ = [
+    "Linear",
+    "Sequential",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "Identity",
+    "MLP",
+    "mse_loss",
+    "bce_loss",
+    "cross_entropy",
+    "ACTIVATIONS",
+]
+
+
+class Linear(Module):
+    """``y = x W^T + b``: ``weight`` is ``(nout, nin)``, ``bias`` is ``(nout,)``.
+
+    Initialised as ``torch.nn.Linear``: both uniform in ``[-1/sqrt(nin), 1/sqrt(nin)]``
+    (seeded with ``seed``).  ``x`` may be a batch ``(N, nin)`` or one sample ``(nin,)``.
+    """
+
+    def __init__(self, nin: int, nout: int, bias: bool = True, seed: int | None = None) -> None:
+        if nin < 1 or nout < 1:
+            raise ValueError(f"Linear: nin={nin}, nout={nout} (expected positive sizes)")
+        rng = np.random.default_rng(seed)
+        k = 1.0 / np.sqrt(nin)
+        self.nin, self.nout = nin, nout
+        self.weight = Tensor(rng.uniform(-k, k, (nout, nin)), requires_grad=True, label="weight")
+        self.bias = Tensor(rng.uniform(-k, k, nout), requires_grad=True, label="bias") if bias else None
+
+    def __call__(self, x: Tensor | np.ndarray) -> Tensor:
+        return linear(x, self.weight, self.bias)
+
+    def __repr__(self) -> str:
+        return f"Linear(nin={self.nin}, nout={self.nout}, bias={self.bias is not None})"
+
+
+class ReLU(Module):
+    """max(0, x); ``grad_at_zero`` is relu'(0) (0 as PyTorch; 1 for Park's convention)."""
+
+    def __init__(self, grad_at_zero: float = 0.0) -> None:
+        self.grad_at_zero = grad_at_zero
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return x.relu(self.grad_at_zero)
+
+    def __repr__(self) -> str:
+        return "ReLU()" if self.grad_at_zero == 0 else f"ReLU(grad_at_zero={self.grad_at_zero})"
+
+
+class Tanh(Module):
+    def __call__(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+    def __repr__(self) -> str:
+        return "Tanh()"
+
+
+class Sigmoid(Module):
+    def __call__(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+    def __repr__(self) -> str:
+        return "Sigmoid()"
+
+
+class Identity(Module):
+    def __call__(self, x: Tensor) -> Tensor:
+        return x
+
+    def __repr__(self) -> str:
+        return "Identity()"
+
+
+#: Activation name (as :class:`micrograd_ext.nn.Neuron` spells it) -> module class.
+ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": Sigmoid, "linear": Identity}
+
+
+class Sequential(Module):
+    """Modules applied one after the other: ``Sequential(Linear(4, 8), ReLU(), Linear(8, 3))``."""
+
+    def __init__(self, *modules: Module) -> None:
+        self.layers = list(modules)
+
+    def __call__(self, x: Any) -> Any:
+        for m in self.layers:
+            x = m(x)
+        return x
+
+    def __getitem__(self, i: int) -> Module:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __repr__(self) -> str:
+        return "Sequential(" + ", ".join(repr(m) for m in self.layers) + ")"
+
+
+class MLP(Module):
+    """A stack of :class:`Linear` layers, each followed by its activation.
+
+    ``activation`` is None (ReLU on hidden layers, linear output: micrograd's
+    default), one name for every layer, or a list with one name per layer, from
+    ``'relu'``, ``'tanh'``, ``'sigmoid'``, ``'linear'``.  ``relu_grad_at_zero`` sets
+    relu'(0) (Park's convention is 1).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str | Sequence[str] | None = None,
+        seed: int | None = None,
+        relu_grad_at_zero: float = 0.0,
+    ) -> None:
+        sizes = [nin, *nouts]
+        if not nouts:
+            raise ValueError("MLP: nouts is empty (expected at least one layer size)")
+        self.activations = _activation_list(activation, len(nouts))
+        rng = np.random.default_rng(seed)
+        self.layers = [
+            Linear(sizes[k], sizes[k + 1], seed=int(rng.integers(2**63))) for k in range(len(nouts))
+        ]
+        self.relu_grad_at_zero = relu_grad_at_zero
+
+    def __call__(self, x: Tensor | np.ndarray) -> Tensor:
+        for layer, act in zip(self.layers, self.activations):
+            x = layer(x)
+            if act == "relu":
+                x = x.relu(self.relu_grad_at_zero)
+            elif act == "tanh":
+                x = x.tanh()
+            elif act == "sigmoid":
+                x = x.sigmoid()
+        return x
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.layers[0].nin] + [layer.nout for layer in self.layers]
+
+    @classmethod
+    def from_scalar(cls, scalar_mlp: Any) -> MLP:
+        """The matrix form of a neuron-by-neuron :class:`micrograd_ext.nn.MLP` (weights copied).
+
+        ``weight[i, j-1] = layers[l].neurons[i].w[j-1].data`` and ``bias[i] = neurons[i].b.data``.
+        """
+        layers = list(scalar_mlp.layers)
+        if not layers:
+            raise ValueError("MLP.from_scalar: the scalar MLP has no layers")
+        net = cls.__new__(cls)
+        net.layers = []
+        net.activations = []
+        net.relu_grad_at_zero = 0.0
+        for k, layer in enumerate(layers):
+            neurons = list(layer.neurons)
+            nin = len(neurons[0].w)
+            acts = {n.activation for n in neurons}
+            if len(acts) != 1:
+                raise ValueError(f"MLP.from_scalar: layer {k + 1} mixes activations {sorted(acts)} (expected one per layer)")
+            act = acts.pop()
+            if act not in ACTIVATIONS:
+                raise ValueError(f"MLP.from_scalar: layer {k + 1} has activation {act!r} (expected one of {sorted(ACTIVATIONS)})")
+            has_bias = all(getattr(n, "b", None) is not None for n in neurons)
+            lin = Linear(nin, len(neurons), bias=has_bias, seed=0)
+            lin.weight.data = np.array([[w.data for w in n.w] for n in neurons], dtype=np.float64)
+            if has_bias:
+                lin.bias.data = np.array([n.b.data for n in neurons], dtype=np.float64)
+            net.layers.append(lin)
+            net.activations.append(act)
+        return net
+
+    def to_scalar(self, **kwargs: Any) -> Any:
+        """A :class:`micrograd_ext.nn.MLP` with the same weights (``kwargs`` go to its constructor)."""
+        from .neurons import MLP as ScalarMLP
+
+        sizes = self.sizes
+        net = ScalarMLP(sizes[0], sizes[1:], activation=list(self.activations), **kwargs)
+        for layer, slayer in zip(self.layers, net.layers):
+            for i, n in enumerate(slayer.neurons):
+                for j, w in enumerate(n.w):
+                    w.data = float(layer.weight.data[i, j])
+                if layer.bias is not None:
+                    n.b.data = float(layer.bias.data[i])
+                elif getattr(n, "b", None) is not None:
+                    n.b.data = 0.0
+        return net
+
+    def __repr__(self) -> str:
+        return f"MLP({self.sizes}, activations={self.activations})"
+
+
+# ---------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------
+
+
+def _reduce(per: Tensor, reduction: str, where: str) -> Tensor:
+    if reduction == "mean":
+        return per.mean()
+    if reduction == "sum":
+        return per.sum()
+    if reduction == "batchmean":
+        n = per.shape[0] if per.ndim else 1
+        return per.sum() * (1.0 / n)
+    raise ValueError(f"{where}: reduction {reduction!r} (expected 'mean', 'sum' or 'batchmean')")
+
+
+def mse_loss(pred: Tensor, target: Tensor | np.ndarray, reduction: str = "mean") -> Tensor:
+    """``(pred - target)^2`` reduced: ``'mean'`` over all elements (as PyTorch), ``'sum'``,
+    or ``'batchmean'`` (summed over outputs, averaged over the samples of axis 0)."""
+    t = target if isinstance(target, Tensor) else Tensor(target)
+    if t.shape != pred.shape:
+        raise ValueError(f"mse_loss: target of shape {t.shape} for predictions of shape {pred.shape} (expected the same shape)")
+    return _reduce((pred - t) ** 2, reduction, "mse_loss")
+
+
+def bce_loss(pred: Tensor, target: Tensor | np.ndarray, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities ``pred`` (e.g. sigmoid outputs) against ``target`` in [0, 1].
+
+    One graph node (rule ``'bce'``).  ``reduction``: ``'mean'`` over all elements (as
+    PyTorch's ``BCELoss``), ``'sum'``, or ``'batchmean'`` — summed over outputs and
+    averaged over the ``N`` samples (rows), which is Bondartsov's eq. (1)
+    ``C = -1/N sum_n sum_k [y ln a + (1 - y) ln(1 - a)]``.
+    """
+    t = target.data if isinstance(target, Tensor) else np.asarray(target, dtype=np.float64)
+    if t.shape != pred.shape:
+        raise ValueError(f"bce_loss: target of shape {t.shape} for predictions of shape {pred.shape} (expected the same shape)")
+    if reduction == "mean":
+        scale = 1.0 / max(pred.size, 1)
+    elif reduction == "sum":
+        scale = 1.0
+    elif reduction == "batchmean":
+        scale = 1.0 / (pred.shape[0] if pred.ndim else 1)
+    else:
+        raise ValueError(f"bce_loss: reduction {reduction!r} (expected 'mean', 'sum' or 'batchmean')")
+    return bce(pred, t, scale)
+
+
+def cross_entropy(logits: Tensor, target: Tensor | np.ndarray | Sequence[int], reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy from logits, one node (see :func:`micrograd_ext.tensor.cross_entropy`).
+
+    ``target``: class indices ``(N,)`` or one-hot rows ``(N, C)``; ``reduction``:
+    ``'mean'`` over samples or ``'sum'``.  Backward: ``dZ = (softmax(Z) - Y) / N``.
+    """
+    return _cross_entropy(logits, target, reduction)

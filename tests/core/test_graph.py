@@ -1,0 +1,85 @@
+"""graph: the topological order, the backward driver and the mode switches."""
+
+from __future__ import annotations
+
+import pytest
+
+from micrograd_ext.core.graph import (
+    MODE,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    next_seq,
+    no_grad,
+    topological_order,
+)
+from micrograd_ext.engine import Value
+
+
+def _reachable(root):
+    seen, stack = {root}, [root]
+    while stack:
+        for p in stack.pop()._prev:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return seen
+
+
+def _diamond():
+    x = Value(1.5, label="x")
+    a = x * 2.0
+    b = x.tanh()
+    c = a * b + a  # shared subexpression a, two paths from c to x through a
+    return x, a, b, c
+
+
+def test_order_contains_every_reachable_node_once_parents_first_root_last():
+    x, a, b, c = _diamond()
+    order = topological_order(c)
+    assert len(order) == len(set(order)) == len(_reachable(c))
+    pos = {n: i for i, n in enumerate(order)}
+    assert all(pos[p] < pos[n] for n in order for p in n._prev)
+    assert order[-1] is c
+
+
+def test_order_of_a_leaf_is_itself():
+    x = Value(1.0)
+    assert topological_order(x) == [x]
+
+
+def test_deep_chain_needs_no_recursion():
+    y = x = Value(0.0)
+    for _ in range(20_000):
+        y = y + 1.0
+    order = topological_order(y)
+    assert order[0] is x and order[-1] is y and len(order) == 40_001  # chain nodes and their constants
+
+
+def test_wide_node():
+    xs = [Value(float(i)) for i in range(5000)]
+    s = Value.sum(xs)
+    order = topological_order(s)
+    assert order[:-1] == xs and order[-1] is s
+
+
+def test_next_seq_increases_and_parents_are_older():
+    a = next_seq()
+    assert next_seq() > a
+    x, a, b, c = _diamond()
+    assert all(p._seq < n._seq for n in topological_order(c) for p in n._prev)
+
+
+def test_modes_are_restored_even_on_error():
+    assert is_grad_enabled() and not MODE.anomaly
+    with pytest.raises(RuntimeError):
+        with no_grad(), detect_anomaly():
+            assert not is_grad_enabled() and MODE.anomaly
+            raise RuntimeError
+    assert is_grad_enabled() and not MODE.anomaly
+    with no_grad():
+        with enable_grad():
+            assert is_grad_enabled()
+        assert not is_grad_enabled()
+    with detect_anomaly(), detect_anomaly(False):
+        assert not MODE.anomaly
