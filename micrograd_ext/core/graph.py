@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -30,6 +31,11 @@ __all__ = [
     "topological_order",
     "next_seq",
     "run_backward",
+    "Edge",
+    "edges",
+    "op_name",
+    "Step",
+    "trace_backward",
 ]
 
 
@@ -123,7 +129,7 @@ def topological_order(root: Any) -> list[Any]:
     return order
 
 
-def run_backward(root: Any, seed: Any) -> list[Any]:
+def run_backward(root: Any, seed: Any, on_step: Callable[..., None] | None = None) -> list[Any]:
     """The backward pass: order the graph once, then let the node class propagate.
 
     Semantics (the same for ``Value`` and ``Tensor``): the gradients of the graph's
@@ -133,5 +139,107 @@ def run_backward(root: Any, seed: Any) -> list[Any]:
     ``.grad`` unless you ``zero_grad()`` in between.
     """
     order = topological_order(root)
-    type(root)._backprop(order, seed)
+    if on_step is None:
+        type(root)._backprop(order, seed)
+    else:
+        type(root)._backprop_traced(order, seed, on_step)
     return order
+
+
+# ---------------------------------------------------------------------------
+# The one public reader of a node's edges
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One incoming edge of ``node``: the arrow ``parent -> node``, with its local derivative.
+
+    ``index`` is the parent's position among the node's inputs (``x * x`` has two
+    edges to ``x``, indices 0 and 1).  ``local`` is ``d node / d parent`` on this edge:
+    a float for a ``Value``; for a ``Tensor`` an array when the operation is
+    elementwise (the derivative of each output element with respect to the matching
+    input element, before broadcasting), ``None`` otherwise (a matrix product's
+    Jacobian is not stored: :meth:`apply` computes the vector-Jacobian product).
+    ``formula`` is the text the diagrams print (``1 - out^2``, ``dA = dZ B^T``).
+    """
+
+    node: Any
+    parent: Any
+    index: int
+    local: Any
+    formula: str
+    _apply: Callable[[Any], Any] | None = None
+
+    def apply(self, upstream: Any) -> Any:
+        """The gradient this edge passes to ``parent`` when ``upstream = d root / d node``.
+
+        ``local * upstream`` for a ``Value`` (exactly the product ``backward()`` adds);
+        for a ``Tensor`` the operation's vector-Jacobian product, of ``parent``'s shape.
+        """
+        if self._apply is not None:
+            return self._apply(upstream)
+        return self.local * upstream
+
+
+def edges(node: Any) -> tuple[Edge, ...]:
+    """The incoming edges of ``node`` (one per input, in argument order; a leaf has none).
+
+    This is the one way the diagrams, the chain-rule paths, the tour and the demos read
+    a graph: they never look at a node's private fields.
+    """
+    return node._edges()
+
+
+def op_name(node: Any) -> str:
+    """The name of the operation that made ``node`` (``'+'``, ``'tanh'``, ``'**2'``, ``'matmul'``); ``''`` for a leaf."""
+    return node._op
+
+
+# ---------------------------------------------------------------------------
+# The backward pass, recorded step by step
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the backward pass: one edge carrying gradient from ``node`` to ``parent``.
+
+    ``upstream`` is ``d root / d node`` (final when the step runs), ``local`` and
+    ``formula`` the edge's local derivative, ``contribution`` what the step adds to
+    ``parent.grad`` (``upstream x local``, or the vector-Jacobian product for a
+    Tensor), and ``grad_after`` the parent's gradient right after the step.
+    ``number`` counts the steps from 0.
+    """
+
+    number: int
+    node: Any
+    parent: Any
+    index: int
+    local: Any
+    formula: str
+    upstream: Any
+    contribution: Any
+    grad_after: Any
+
+
+def trace_backward(root: Any, grad: Any = None) -> list[Step]:
+    """Run ``root.backward(grad)`` and record every step the engine takes, in the order it takes them.
+
+    The steps are the engine's own: the same order (reverse topological, root first),
+    the same products and the same additions as a plain ``backward()``, so afterwards
+    every ``.grad`` is bit for bit what ``backward()`` gives.  An edge out of a node
+    whose gradient is zero (or, for a Tensor, ``None``) carries nothing and is no step.
+    """
+    steps: list[Step] = []
+
+    def record(node: Any, index: int, parent: Any, local: Any, formula: str, upstream: Any, contribution: Any) -> None:
+        steps.append(Step(len(steps), node, parent, index, local, formula, upstream, contribution, _snapshot(parent.grad)))
+
+    run_backward(root, root._seed(grad), record)
+    return steps
+
+
+def _snapshot(g: Any) -> Any:
+    copy = getattr(g, "copy", None)
+    return copy() if copy is not None and not isinstance(g, float) else g

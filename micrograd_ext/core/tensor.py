@@ -38,7 +38,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .graph import MODE, AnomalyError, next_seq, run_backward
+from .graph import MODE, AnomalyError, Edge, next_seq, run_backward
 from .ops import BCE_EPS, BCE_LOG_FLOOR, RULES, DomainError
 
 __all__ = [
@@ -218,21 +218,25 @@ class TensorRule:
 # -- elementwise: the scalar rules of rules.RULES applied to arrays --------------------------
 
 
+def _elementwise_locals(node: Tensor) -> tuple:
+    """The local derivative of each input of an elementwise node, from :data:`micrograd_ext.core.ops.RULES`."""
+    rule = RULES[node._op]
+    ins = [p.data for p in node._prev]
+    if node._op == "ReLU":  # relu's value at 0 is a keyword of its rule: (a, out, at_zero)
+        return rule.array_local(ins[0], node.data, *node._ctx)
+    if node._ctx is not None:  # the constant exponent k of '**': (a, k, out)
+        ins.extend(node._ctx)
+    return (rule.array_local or rule.local)(*ins, node.data)
+
+
 def _elementwise_vjp(node: Tensor, g: np.ndarray) -> tuple:
     """``dA = dZ * local`` for each input, local from :data:`micrograd_ext.rules.RULES`; then unbroadcast.
 
     A local derivative that is the constant 1 (``+``) passes ``dZ`` through
     unchanged, -1 negates it: no multiplication by a constant array.
     """
-    rule = RULES[node._op]
     prev = node._prev
-    ins = [p.data for p in prev]
-    if node._op == "ReLU":  # relu's value at 0 is a keyword of its rule: (a, out, at_zero)
-        local = rule.array_local(ins[0], node.data, *node._ctx)
-    else:
-        if node._ctx is not None:  # the constant exponent k of '**': (a, k, out)
-            ins.extend(node._ctx)
-        local = (rule.array_local or rule.local)(*ins, node.data)
+    local = _elementwise_locals(node)
     grads = []
     for p, d in zip(prev, local):
         if not p.requires_grad:
@@ -765,6 +769,10 @@ class Tensor:
         only for a one-element tensor (a loss).  Intermediate nodes get this pass's
         gradient; leaves accumulate (call ``zero_grad()`` between steps).
         """
+        run_backward(self, self._seed(grad))
+
+    def _seed(self, grad: ArrayLike | None = None) -> np.ndarray:
+        """The upstream gradient of :meth:`backward`, checked against this tensor's shape."""
         if not self.requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require a gradient (it was computed only from tensors with "
@@ -784,10 +792,30 @@ class Tensor:
                     seed = seed.reshape(self.data.shape)
                 else:
                     raise ValueError(f"backward: grad of shape {seed.shape} for a tensor of shape {self.data.shape} (expected the same shape)")
-        run_backward(self, seed)
+        return seed
+
+    def _edges(self) -> tuple[Edge, ...]:
+        rule = TENSOR_RULES.get(self._op)
+        if rule is None or not self._prev:
+            return ()
+        fs = self.formulas
+        local = _elementwise_locals(self) if rule.vjp is _elementwise_vjp else None
+
+        def vjp_of(k: int) -> Any:
+            return lambda upstream: rule.vjp(self, np.asarray(upstream, dtype=_f64))[k]
+
+        return tuple(
+            Edge(self, p, k, None if local is None else local[k], fs[k] if k < len(fs) else "", vjp_of(k))
+            for k, p in enumerate(self._prev)
+        )
 
     @staticmethod
-    def _backprop(order: list[Tensor], seed: np.ndarray) -> None:
+    def _backprop_traced(order: list[Tensor], seed: np.ndarray, on_step: Any) -> None:
+        """:meth:`_backprop`, reporting each step (:func:`~micrograd_ext.core.graph.trace_backward`)."""
+        Tensor._backprop(order, seed, on_step)
+
+    @staticmethod
+    def _backprop(order: list[Tensor], seed: np.ndarray, on_step: Any = None) -> None:
         """Reverse-mode pass over ``order`` (parents before children, root last)."""
         for node in order:
             if node._prev:
@@ -801,7 +829,7 @@ class Tensor:
             if g is None or not node._prev:
                 continue
             grads = rules[node._op].vjp(node, g)
-            for p, pg in zip(node._prev, grads):
+            for k, (p, pg) in enumerate(zip(node._prev, grads)):
                 if pg is None:
                     continue
                 if anomaly and not np.isfinite(pg).all():
@@ -815,6 +843,9 @@ class Tensor:
                     p.grad = pg
                 else:
                     p.grad = p.grad + pg
+                if on_step is not None:
+                    fs = node.formulas
+                    on_step(node, k, p, None, fs[k] if k < len(fs) else "", g, pg)
 
 
 # ---------------------------------------------------------------------------

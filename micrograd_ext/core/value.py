@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from typing import Union
+from typing import Any, Union
 
-from .graph import MODE, AnomalyError, next_seq, run_backward
+from .graph import MODE, AnomalyError, Edge, next_seq, run_backward
 from .ops import RULES, DomainError, rule_for
 
 __all__ = ["Value", "DomainError", "AnomalyError"]
@@ -244,7 +244,11 @@ class Value:
         this pass's gradient; leaves (parameters, inputs, constants) *accumulate*,
         as in PyTorch: call ``zero_grad()`` between steps.
         """
-        run_backward(self, _check_number(grad, "backward"))
+        run_backward(self, self._seed(grad))
+
+    @staticmethod
+    def _seed(grad: float = 1.0) -> float:
+        return _check_number(1.0 if grad is None else grad, "backward")
 
     @staticmethod
     def _backprop(order: list[Value], seed: float) -> None:
@@ -277,6 +281,31 @@ class Value:
             else:  # a leaf (no edges) or an n-ary node
                 for parent, local in zip(prev, node._local):
                     parent.grad += local * g
+
+    @staticmethod
+    def _backprop_traced(order: list[Value], seed: float, on_step: Any) -> None:
+        """:meth:`_backprop` with a report of every step (:func:`~micrograd_ext.core.graph.trace_backward`).
+
+        The same order, the same skip of zero gradients and the same ``local * g``
+        products and additions as the fast loop, so the gradients are bit for bit equal.
+        """
+        for node in order:
+            if node._prev:
+                node.grad = 0.0
+        order[-1].grad += seed
+        for node in reversed(order):
+            g = node.grad
+            if not g:
+                continue
+            fs = node.formulas
+            for k, (parent, local) in enumerate(zip(node._prev, node._local)):
+                c = local * g
+                parent.grad += c
+                on_step(node, k, parent, local, fs[k] if k < len(fs) else "", g, c)
+
+    def _edges(self) -> tuple[Edge, ...]:
+        fs = self.formulas
+        return tuple(Edge(self, p, k, d, fs[k] if k < len(fs) else "") for k, (p, d) in enumerate(zip(self._prev, self._local)))
 
     @staticmethod
     def _backprop_checked(order: list[Value]) -> None:
