@@ -16,8 +16,8 @@ other module names of release 0.1.0 (``micrograd_ext.nn``, ``.viz``, ``.tensor``
 
 from . import _aliases
 from .core.graph import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
-from .core.ops import RULES, DomainError
-from .core.tensor import TENSOR_RULES, Tensor
+from .core.ops import OPS, RULES, DomainError, define_op
+from .core.tensor import TENSOR_OPS, TENSOR_RULES, Tensor
 from .core.value import Value
 
 _aliases.install()
@@ -27,8 +27,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Value",
     "Tensor",
+    "OPS",
+    "TENSOR_OPS",
     "RULES",
     "TENSOR_RULES",
+    "define_op",
     "DomainError",
     "AnomalyError",
     "detect_anomaly",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
     "Edge",
     "edges",
     "op_name",
+    "parents",
+    "creation_number",
     "Step",
     "trace_backward",
 ]
@@ -161,7 +163,10 @@ class Edge:
     elementwise (the derivative of each output element with respect to the matching
     input element, before broadcasting), ``None`` otherwise (a matrix product's
     Jacobian is not stored: :meth:`apply` computes the vector-Jacobian product).
-    ``formula`` is the text the diagrams print (``1 - out^2``, ``dA = dZ B^T``).
+    ``formula`` is the text the diagrams print (``1 - out^2``, ``dA = dZ B^T``), and
+    ``names`` says which node each symbol of it stands for (``{'a': x, 'b': y, 'out': z}``;
+    for a weighted sum ``x_j``/``w_j`` are the partner input), so a diagram can write
+    the formula with the nodes' labels.
     """
 
     node: Any
@@ -169,6 +174,7 @@ class Edge:
     index: int
     local: Any
     formula: str
+    names: dict[str, Any] = field(default_factory=dict)
     _apply: Callable[[Any], Any] | None = None
 
     def apply(self, upstream: Any) -> Any:
@@ -193,7 +199,17 @@ def edges(node: Any) -> tuple[Edge, ...]:
 
 def op_name(node: Any) -> str:
     """The name of the operation that made ``node`` (``'+'``, ``'tanh'``, ``'**2'``, ``'matmul'``); ``''`` for a leaf."""
-    return node._op
+    return str(node._op) if parents(node) else ""
+
+
+def parents(node: Any) -> tuple[Any, ...]:
+    """The inputs of ``node`` in argument order (the ``.parent`` of each of its :func:`edges`, without computing them)."""
+    return node._prev
+
+
+def creation_number(node: Any) -> int:
+    """A number that grows with each node made: a node's inputs always have smaller ones."""
+    return node._seq
 
 
 # ---------------------------------------------------------------------------

@@ -1,138 +1,101 @@
-"""The derivative rules: one table, one line of calculus per operation.
+"""The op table: every operation written once, as data, and read by everything else.
 
-Every operation the engine knows is a :class:`Rule`.  A rule says three things:
+An elementwise operation is one :func:`define_op` call: its forward and the local
+derivative of its output with respect to each input, as short Python expressions,
+plus the formula text the diagrams print::
 
-* ``forward``: how to compute the node's value from its inputs (on Python floats);
-* ``local``:   the local derivative of the output with respect to each input,
-  ``d out / d input_k``, computed from the inputs and the output.  The same
-  expression is used elementwise on numpy arrays by :mod:`micrograd_ext.tensor`
-  (``array_local`` overrides it where floats and arrays need different code);
-* ``formulas``: the same derivatives as text (``tanh: 1 - out^2``), which the
-  diagrams print on the edges, so a picture always shows the rule the backward
-  pass really used.
+    #          name      forward      d out / d a      d out / d b     formula text on the edges
+    define_op("*",       "a * b",     "b",             "a")
+    define_op("tanh",    "tanh(a)",   "1 - out*out",                   formulas=("1 - out^2",))
 
-Inputs are called ``a`` and ``b`` (in that order) in the formula text, the result
-``out``.  A newcomer looking for "the derivative of tanh" finds it here and nowhere
-else: :class:`~micrograd_ext.engine.Value` stores the *numbers* these functions
-return on its edges (not closures), and the backward pass only multiplies and adds.
+The names in an expression are the inputs ``a``, ``b``, the output ``out``, the
+op's parameters (``k`` of ``a ** k``) and *primitives* (``exp``, ``log``, ``tanh``,
+``sin``, ...).  This is the model of PyTorch's ``derivatives.yaml`` (a formula
+string per input) and of autodidact's ``defvjp`` table: the rules are data, and one
+entry serves every engine, because each expression is compiled once per *backend*,
+a namespace that says what the primitives mean:
 
-The n-ary rules at the end (``sum``, ``wsum``, ``bce``, ``mse``, ``xent``) are the
-one-node-per-formula nodes that the derivation documents draw: a neuron's weighted
-sum ``z = w0 + sum_j w_j x_j`` (Bondartsov, eq. (5c) and (10a)) and the loss ``C``
-over all outputs (eq. (1), derivative eq. (5a)).
+* ``float``  — Python floats (``math``), for :class:`~micrograd_ext.core.value.Value`;
+* ``array``  — numpy arrays, elementwise, for :class:`~micrograd_ext.core.tensor.Tensor`;
+* ``value`` and ``tensor`` — graph nodes: each primitive is the op of the same name,
+  so a derivative evaluated on nodes is itself a graph, which can be differentiated
+  again (``backward(create_graph=True)``, Hessians).
+
+So "where is the derivative of tanh?" has one answer: the line above.  ``Value``
+stores the *numbers* the ``float`` backend returns on its edges; ``Tensor``
+evaluates the ``array`` backend in its backward pass; neither has a copy.
+
+The n-ary nodes the derivation documents draw (a neuron's weighted sum, one loss
+node over all outputs: Bondartsov eq. (1), (5a), (5c), (10a)) are :class:`NaryOp`
+entries of the same table: functions of a backend namespace ``P`` instead of
+expressions, because their arity varies.  The Tensor engine's structural operations
+(matrix product, reductions, indexing, softmax, fused layers) have their own table
+of the same shape in :mod:`micrograd_ext.core.tensor_ops`.
+
+A user adds an operation in their own code, without editing the package::
+
+    from micrograd_ext import define_op
+    softplus = define_op("softplus", "log(1 + exp(a))", "sigmoid(a)")
+    softplus(Value(0.5)), softplus(Tensor([0.5, 1.0]))   # both engines, backward, diagrams
+
+Errors (one place for every op): an input outside an op's domain raises the error
+its ``domain`` entry names, with the op, the value and what was expected; a float
+result that overflows (``10.0 ** 400``, ``exp(1000)``) becomes ``inf`` as in numpy
+and PyTorch, never an ``OverflowError`` (:func:`micrograd_ext.core.graph.detect_anomaly`
+reports it), and so does a local derivative whose intermediate underflows.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import partial
+import numbers
+from collections.abc import Callable, Iterable, Sequence
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 
 __all__ = [
     "DomainError",
-    "Rule",
+    "Op",
+    "NaryOp",
+    "OpText",
+    "OPS",
     "RULES",
-    "rule_for",
+    "BACKENDS",
+    "define_op",
+    "op_of",
     "stable_sigmoid",
     "BCE_EPS",
+    "BCE_LOG_FLOOR",
 ]
 
 
 class DomainError(ValueError, ArithmeticError):
-    """An operation was asked for a value outside its domain (``log(-1)``, ``0 ** -1``).
+    """An operation was asked for a value outside its domain (``log(-1)``, ``(-8) ** 0.5``).
 
     The message names the operation, the offending value and what was expected.
     """
 
 
-# PyTorch's BCELoss clamps each log term at -100 and its backward divides by
-# max(a (1 - a), 1e-12); we follow it so a saturated sigmoid gives a large finite
-# loss rather than inf/nan.
+#: PyTorch's ``BCELoss`` clamps each log term at -100 and its backward divides by
+#: ``max(a (1 - a), 1e-12)``; the ``bce`` nodes follow it, so a saturated sigmoid gives
+#: a large finite loss rather than inf/nan.
 BCE_LOG_FLOOR = -100.0
 BCE_EPS = 1e-12
 
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One operation: forward value, local derivatives and their formula text."""
-
-    op: str
-    forward: Callable
-    local: Callable
-    formulas: tuple[str, ...]
-    doc: str = ""
-    array_forward: Callable | None = None
-    array_local: Callable | None = None
-    nary: bool = field(default=False)
-
-    def formula(self, k: int, arity: int | None = None) -> str:
-        """Text of ``d out / d input_k`` (for n-ary rules the pattern repeats)."""
-        if self.nary:
-            return self.formulas[k % len(self.formulas)] if self.formulas else ""
-        return self.formulas[k]
+#: A parameter without a default (``k`` of ``a ** k``).
+REQUIRED = object()
 
 
 # ---------------------------------------------------------------------------
-# Forward functions with domain checks (scalar).  Each error names the op,
-# the value, and what was expected.
+# Backends: what the primitives mean on floats and on arrays.  (The node backends,
+# ``value`` and ``tensor``, are registered by value.py and tensor.py.)
 # ---------------------------------------------------------------------------
-
-
-def _div(a: float, b: float) -> float:
-    if b == 0:
-        raise ZeroDivisionError(f"'/': division by zero: {a!r} / {b!r} (expected a nonzero divisor)")
-    return a / b
-
-
-def _pow(a: float, k: float) -> float:
-    if a == 0 and k < 0:
-        raise ZeroDivisionError(f"'**': {a!r} ** {k!r} is a division by zero (expected a nonzero base for a negative exponent)")
-    if a < 0 and not float(k).is_integer():
-        raise DomainError(f"'**': {a!r} ** {k!r} is not a real number (expected a non-negative base for a non-integer exponent)")
-    try:
-        return a**k
-    except OverflowError:
-        return math.inf if (a > 0 or float(k) % 2 == 0) else -math.inf
-
-
-def _pow_local(a: float, k: float, out: float) -> tuple:
-    if k == 0:
-        return (0.0 * a,)
-    if k == 1:
-        return (1.0 + 0.0 * a,)
-    if isinstance(a, float):
-        return (math.inf,) if a == 0 and k < 1 else (k * a ** (k - 1),)
-    with np.errstate(divide="ignore", invalid="ignore"):  # inf at 0 for k < 1, as for floats;
-        return (k * a ** (k - 1),)  # detect_anomaly() reports it
-
-
-def _vpow(a: float, b: float) -> float:
-    """a ** b where the exponent is a node too (needs a > 0 for d/db = out ln a)."""
-    if a <= 0:
-        raise DomainError(f"'pow': base {a!r} with a Value exponent (expected a positive base, since d/db a^b = a^b ln a)")
-    return _pow(a, b)
-
-
-def _exp(a: float) -> float:
-    # Documented choice: exp overflows to inf as in PyTorch and numpy (never an
-    # OverflowError); with detect_anomaly() on, that inf raises, naming 'exp'.
-    try:
-        return math.exp(a)
-    except OverflowError:
-        return math.inf
-
-
-def _log(a: float) -> float:
-    if a <= 0:
-        raise DomainError(f"'log': log({a!r}) is undefined (expected a positive number)")
-    return math.log(a)
 
 
 def stable_sigmoid(x: float) -> float:
-    """1 / (1 + e^-x) without overflow: sigmoid(-1000) = 0.0, sigmoid(1000) = 1.0."""
+    """``1 / (1 + e^-x)`` without overflow: sigmoid(-1000) = 0.0, sigmoid(1000) = 1.0."""
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
     e = math.exp(x)
@@ -140,197 +103,690 @@ def stable_sigmoid(x: float) -> float:
 
 
 def _array_sigmoid(x: np.ndarray) -> np.ndarray:
-    out = np.empty_like(x, dtype=np.float64)
-    pos = x >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-    e = np.exp(x[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
+    # exp of minus the absolute value never overflows; the two branches are the two
+    # forms of stable_sigmoid.  (No boolean-mask gathers: two passes of whole-array math.)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
-def _relu_local(a: float, out: float, at_zero: float = 0.0) -> tuple:
-    return (1.0 if a > 0 else (at_zero if a == 0 else 0.0),)
+def _float_step(a: float, at_zero: float = 0.0) -> float:
+    """The derivative of relu: 1 for a > 0, ``at_zero`` at 0, else 0 (also for nan)."""
+    return 1.0 if a > 0 else (at_zero if a == 0 else 0.0)
 
 
-def _relu_array_local(a: np.ndarray, out: np.ndarray, at_zero: float = 0.0) -> tuple:
-    # A boolean mask is the derivative 1/0 (grad * mask is a float array) and costs
-    # one pass instead of four; only an unusual relu'(0) needs the float form.
+def _array_step(a: np.ndarray, at_zero: float = 0.0) -> np.ndarray:
+    # A boolean mask is the derivative 1/0 (g * mask is a float array) and costs one
+    # pass instead of four; only an unusual relu'(0) needs the float form.
     if at_zero == 0.0:
-        return (a > 0,)
+        return a > 0
     if at_zero == 1.0:
-        return (a >= 0,)
-    return (np.where(a > 0, 1.0, np.where(a == 0, at_zero, 0.0)),)
+        return a >= 0
+    return np.where(a > 0, 1.0, np.where(a == 0, at_zero, 0.0)).astype(a.dtype if a.dtype.kind == "f" else np.float64)
 
 
-def _array_div(a, b):
-    if np.any(b == 0):
-        raise ZeroDivisionError(f"'/': division by zero: divisor has {int(np.sum(b == 0))} zero element(s) (expected nonzero divisors)")
-    return a / b
+def _float_sign(a: float) -> float:
+    return 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
 
 
-def _array_log(a):
-    bad = a <= 0
-    if np.any(bad):
-        raise DomainError(f"'log': log of non-positive value {np.asarray(a)[bad].flat[0]!r} (expected positive numbers)")
-    return np.log(a)
+def _not_integer(k: float) -> bool:
+    return not float(k).is_integer()
 
 
-def _array_pow(a, k):
-    if np.any((a == 0) & (k < 0)):
-        raise ZeroDivisionError(f"'**': 0 ** {k!r} is a division by zero (expected nonzero bases for a negative exponent)")
-    if np.any(a < 0) and not float(k).is_integer():
-        raise DomainError(f"'**': negative base ** {k!r} is not real (expected non-negative bases for a non-integer exponent)")
-    return np.power(a, k)
+_FLOAT_PRIMITIVES: dict[str, Any] = {
+    "exp": math.exp,
+    "log": math.log,
+    "tanh": math.tanh,
+    "sigmoid": stable_sigmoid,
+    "sin": math.sin,
+    "cos": math.cos,
+    "sqrt": math.sqrt,
+    "abs": abs,
+    "step": _float_step,
+    "sign": _float_sign,
+    "relu": lambda a: 0.0 if a <= 0 else a,  # nan stays nan
+    "any": bool,
+    "not_integer": _not_integer,
+    "pi": math.pi,
+}
+
+_ARRAY_PRIMITIVES: dict[str, Any] = {
+    "exp": np.exp,
+    "log": np.log,
+    "tanh": np.tanh,
+    "sigmoid": _array_sigmoid,
+    "sin": np.sin,
+    "cos": np.cos,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "step": _array_step,
+    "sign": np.sign,
+    "relu": lambda a: np.maximum(a, 0.0),
+    "any": np.any,
+    "not_integer": _not_integer,
+    "pi": math.pi,
+}
+
+#: backend name -> the namespace its expressions are compiled in.  ``float`` and
+#: ``array`` are here; ``value`` and ``tensor`` (graph nodes) are added by the engines.
+BACKENDS: dict[str, dict[str, Any]] = {
+    "float": {"__builtins__": {}, **_FLOAT_PRIMITIVES},
+    "array": {"__builtins__": {}, **_ARRAY_PRIMITIVES},
+}
 
 
-def _array_vpow(a, b):
-    """a ** b elementwise where the exponent is a tensor too (needs a > 0, as :func:`_vpow`)."""
-    if np.any(a <= 0):
-        raise DomainError(f"'pow': base {np.asarray(a)[a <= 0].flat[0]!r} with a tensor exponent (expected positive bases, since d/db a^b = a^b ln a)")
-    return np.power(a, b)
+def register_backend(name: str, namespace: dict[str, Any]) -> None:
+    """Add (or extend) a backend; an engine registers its node functions this way."""
+    BACKENDS.setdefault(name, {"__builtins__": {}}).update(namespace)
+    for op in OPS.values():
+        op._compiled.pop(name, None)
 
 
-def _array_exp(a):
-    with np.errstate(over="ignore"):
-        return np.exp(a)
+def namespace(backend: str) -> SimpleNamespace:
+    """A backend as an object (``P.exp(x)``), for the rules written as functions (:class:`NaryOp`)."""
+    return SimpleNamespace(**{k: v for k, v in BACKENDS[backend].items() if k != "__builtins__"})
+
+
+def _compile(source: str, where: str, backend: str) -> Callable:
+    try:
+        return eval(source, BACKENDS[backend])  # noqa: S307 - the op table's own expressions
+    except SyntaxError as e:
+        raise SyntaxError(f"{where}: {e.msg} in {source!r}") from None
 
 
 # ---------------------------------------------------------------------------
-# N-ary rules: the documents' one-node formulas.
+# The entries
 # ---------------------------------------------------------------------------
 
 
-def _sum_forward(*xs: float) -> float:
-    return math.fsum(xs) if len(xs) > 8 else sum(xs, 0.0)
+class OpText(str):
+    """What a node's ``_op`` holds: the op's name as micrograd spells it (``'+'``, ``'**2'``, ``'ReLU'``),
+    as a ``str`` (so micrograd's drawing code works), carrying the op and its parameters.
+
+    ``node._op.op`` is the :class:`Op`, ``node._op.params`` the parameters it was applied with.
+    """
+
+    op: Any
+    params: dict[str, Any]
+
+    def __new__(cls, text: str, op: Any, params: dict[str, Any]) -> OpText:
+        s = super().__new__(cls, text)
+        s.op = op
+        s.params = params
+        return s
+
+    def __reduce__(self) -> tuple:  # pickles as the plain string
+        return (str, (str(self),))
 
 
-def _sum_local(*args: float) -> tuple:
-    return (1.0,) * (len(args) - 1)
+def op_of(op_text: Any) -> Any:
+    """The :class:`Op` behind a node's ``_op`` (``None`` for a leaf or an op the table does not know)."""
+    return getattr(op_text, "op", None)
 
 
-def _wsum_forward(*args: float, bias: bool = True) -> float:
-    """z = w0 + sum_j w_j x_j; inputs ordered (w0, w1, x1, w2, x2, ...)."""
+#: name -> entry: every operation of ``Value`` and the elementwise ones of ``Tensor``.
+OPS: dict[str, Any] = {}
+#: The 0.1.0 name of :data:`OPS`.
+RULES = OPS
+
+
+class Op:
+    """One elementwise operation: forward, one local derivative per input, formula text.
+
+    Built by :func:`define_op`.  ``forward`` and ``derivatives`` are expressions (see the
+    module docstring); ``formulas`` is the text each edge shows (by default the
+    derivative expression with ``**`` written ``^``), or a function of the parameters
+    returning it (``k*a^(k-1)`` with ``k`` filled in).  ``domain`` lists
+    ``(exception, condition, message)``: the op raises ``exception`` where ``condition``
+    (an expression) holds, with ``message`` formatted with the inputs and parameters.
+
+    Calling the op applies it: ``OPS['tanh'](x)`` for a ``Value``, a ``Tensor`` or a number.
+    """
+
+    kind = "elementwise"
+
+    def __init__(
+        self,
+        name: str,
+        forward: str,
+        derivatives: Sequence[str],
+        *,
+        formulas: Sequence[str] | Callable[..., Sequence[str]] | None = None,
+        params: dict[str, Any] | None = None,
+        domain: Sequence[tuple[type[Exception], str, str]] = (),
+        doc: str = "",
+        text: Callable[..., str] | None = None,
+        check: Callable[..., dict[str, Any]] | None = None,
+    ) -> None:
+        self.name = name
+        self.forward_src = forward
+        self.derivative_src = tuple(derivatives)
+        self.arity = len(self.derivative_src)
+        if self.arity not in (1, 2):
+            raise ValueError(f"define_op({name!r}): {self.arity} derivatives; an elementwise op has 1 or 2 inputs "
+                             "(one derivative expression per input)")
+        self.inputs = ("a", "b")[: self.arity]
+        self.params = dict(params or {})
+        self._formulas = formulas
+        self.domain = tuple(domain)
+        self.doc = doc or forward
+        self._text = text
+        self._check = check
+        self._compiled: dict[str, tuple[Callable, Callable, Callable | None]] = {}
+        self._texts: dict[tuple, OpText] = {}
+        self.plain = OpText(name, self, {}) if not self.params else None
+
+    # -- parameters ---------------------------------------------------------------
+
+    def bind(self, **params: Any) -> OpText:
+        """The ``_op`` text of a node made with these parameters (cached per value)."""
+        if not self.params:
+            if params:
+                raise TypeError(f"'{self.name}': takes no parameters, got {sorted(params)}")
+            return self.plain  # type: ignore[return-value]
+        full = self.check_params(params)
+        key = tuple(full.values())
+        try:
+            return self._texts[key]
+        except (KeyError, TypeError):
+            pass
+        text = OpText(self._text(**full) if self._text else self.name, self, full)
+        try:
+            if len(self._texts) < 256:
+                self._texts[key] = text
+        except TypeError:
+            pass
+        return text
+
+    def check_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The parameters with defaults filled in, validated; a TypeError/ValueError names the op."""
+        unknown = set(params) - set(self.params)
+        if unknown:
+            raise TypeError(f"'{self.name}': unknown parameter(s) {sorted(unknown)} (expected {sorted(self.params)})")
+        full = {}
+        for p, default in self.params.items():
+            if p in params:
+                full[p] = params[p]
+            elif default is REQUIRED:
+                raise TypeError(f"'{self.name}': missing the parameter {p!r}")
+            else:
+                full[p] = default
+        if self._check is not None:
+            full = self._check(**full)
+        return full
+
+    # -- compiled forms -------------------------------------------------------------
+
+    def compiled(self, backend: str) -> tuple[Callable, Callable, Callable | None]:
+        """``(forward, local, domain_check)`` compiled for a backend.
+
+        ``forward(*inputs, *params)``, ``local(*inputs, *params, out)`` (a tuple, one per
+        input) and ``domain_check(*inputs, *params)`` (raises; ``None`` if the op has no domain).
+        """
+        try:
+            return self._compiled[backend]
+        except KeyError:
+            pass
+        args = ", ".join(self.inputs + tuple(self.params))
+        fwd = _compile(f"lambda {args}: {self.forward_src}", f"'{self.name}' forward", backend)
+        body = ", ".join(f"({d})" for d in self.derivative_src) + ","
+        loc = _compile(f"lambda {args}, out: ({body})", f"'{self.name}' derivative", backend)
+        chk = None
+        if self.domain:
+            conds = [(exc, _compile(f"lambda {args}: {cond}", f"'{self.name}' domain", backend), msg)
+                     for exc, cond, msg in self.domain]
+            is_float = backend == "float"
+            names = self.inputs + tuple(self.params)
+
+            def chk(*values: Any, _conds: Any = conds) -> None:
+                for exc, cond, msg in _conds:
+                    bad = cond(*values)
+                    if (bad if is_float else np.any(bad)):
+                        fields = dict(zip(names, values))
+                        if not is_float:  # name the first offending element of each array input
+                            mask = np.broadcast_to(bad, np.broadcast(*[np.asarray(v) for v in values[: self.arity]]).shape)
+                            for n, v in zip(self.inputs, values):
+                                fields[n] = np.broadcast_to(v, mask.shape)[mask].flat[0]
+                        raise exc(f"'{self.name}': " + msg.format(**{k: _short(v) for k, v in fields.items()}))
+
+        self._compiled[backend] = (fwd, loc, chk)
+        return self._compiled[backend]
+
+    # -- text -------------------------------------------------------------------------
+
+    def formulas(self, params: dict[str, Any] | None = None) -> tuple[str, ...]:
+        """The formula text of each input's edge (with the parameters filled in where the op says how)."""
+        f = self._formulas
+        if f is None:
+            return tuple(d.replace("**", "^") for d in self.derivative_src)
+        if callable(f):
+            return tuple(f(**(params or {k: v for k, v in self.params.items() if v is not REQUIRED})))
+        return tuple(f)
+
+    def formula(self, k: int, arity: int | None = None, params: dict[str, Any] | None = None) -> str:
+        """The text of ``d out / d input_k``."""
+        return self.formulas(params)[k]
+
+    def names(self, k: int, node: Any, parents: Sequence[Any]) -> dict[str, Any]:
+        """Which node each symbol of edge ``k``'s formula stands for (``a``, ``b``, ``out``)."""
+        out = {"out": node}
+        out.update(zip(self.inputs, parents))
+        return out
+
+    # -- applying ---------------------------------------------------------------------
+
+    def __call__(self, *inputs: Any, **params: Any) -> Any:
+        """Apply the op: to ``Value``s, ``Tensor``s (the engines' own node), or plain numbers/arrays."""
+        if len(inputs) != self.arity:
+            raise TypeError(f"'{self.name}': takes {self.arity} input(s), got {len(inputs)}")
+        for x in inputs:
+            apply = getattr(type(x), "_apply_op", None)
+            if apply is not None:
+                return apply(self, inputs, params)
+        if any(isinstance(x, np.ndarray) for x in inputs):
+            full = self.check_params(params)
+            fwd, _, chk = self.compiled("array")
+            arrays = [np.asarray(x, dtype=np.float64) for x in inputs]
+            if chk is not None:
+                chk(*arrays, *full.values())
+            with np.errstate(all="ignore"):
+                return fwd(*arrays, *full.values())
+        full = self.check_params(params)
+        return float_forward(self, [_real(x, self.name) for x in inputs], full)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name!r}: {self.doc}>"
+
+
+def _short(v: Any) -> str:
+    return f"{v!r:.40}" if not isinstance(v, (float, np.floating)) else repr(float(v))
+
+
+def _real(x: Any, where: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"'{where}': expected a real number, got {type(x).__name__}: {x!r:.60}")
+    return float(x)
+
+
+def float_forward(op: Op, ins: Sequence[float], params: dict[str, Any]) -> float:
+    """An op's forward on floats, with its domain check and the overflow rule (``inf``, never an error)."""
+    fwd, _, chk = op.compiled("float")
+    pv = params.values()
+    if chk is not None:
+        chk(*ins, *pv)
+    try:
+        return fwd(*ins, *pv)
+    except (OverflowError, ZeroDivisionError):
+        return ieee(op, "forward", ins, params)
+
+
+def ieee(op: Op, which: str, ins: Sequence[float], params: dict[str, Any], out: float | None = None) -> Any:
+    """Redo a float computation that raised (``OverflowError``, ``ZeroDivisionError``) with IEEE
+    semantics (numpy float64): overflow gives ``inf``, an underflowed divisor gives ``inf``.
+
+    This is the one place where every op's forward and local derivative meet overflow.
+    """
+    fwd, loc, _ = op.compiled("array")
+    xs = [np.float64(v) for v in ins]
+    with np.errstate(all="ignore"):
+        if which == "forward":
+            return float(fwd(*xs, *params.values()))
+        return tuple(float(d) for d in loc(*xs, *params.values(), np.float64(out)))
+
+
+def float_local(op: Op, ins: Sequence[float], params: dict[str, Any], out: float) -> tuple[float, ...]:
+    """An op's local derivatives on floats (overflow and underflow give IEEE results, never an error)."""
+    _, loc, _ = op.compiled("float")
+    try:
+        return loc(*ins, *params.values(), out)
+    except (OverflowError, ZeroDivisionError):
+        return ieee(op, "local", ins, params, out)
+
+
+def define_op(
+    name: str,
+    forward: str,
+    *derivatives: str,
+    formulas: Sequence[str] | Callable[..., Sequence[str]] | None = None,
+    params: dict[str, Any] | None = None,
+    domain: Sequence[tuple[type[Exception], str, str]] = (),
+    doc: str = "",
+    primitive: dict[str, Callable] | None = None,
+    method: bool | str = False,
+    text: Callable[..., str] | None = None,
+    check: Callable[..., dict[str, Any]] | None = None,
+    replace: bool = False,
+) -> Op:
+    """Add an elementwise operation to the table, for ``Value`` and ``Tensor`` at once; returns it.
+
+    ``forward`` and each of ``derivatives`` (one per input: ``d out / d a``, then
+    ``d out / d b``) are Python expressions in the inputs ``a``, ``b``, the output
+    ``out``, the ``params`` and the primitives (``exp log tanh sigmoid sin cos sqrt
+    abs step sign relu pi`` and every op defined so far, by name).  ``primitive``
+    gives a new primitive's meaning per backend, ``{'float': math.erf, 'array':
+    scipy.special.erf}``, registered under ``name``.  ``method=True`` (or a method
+    name) also adds it as a method of ``Value`` and ``Tensor`` (``x.sin()``).
+
+    For derivatives of derivatives every function a derivative uses must itself be
+    an op (``sin`` uses ``cos``, ``cos`` uses ``sin``): on graph nodes each primitive
+    name means the op of that name.
+
+    Example (a user op, no package edit)::
+
+        softplus = define_op("softplus", "log(1 + exp(a))", "sigmoid(a)")
+        y = softplus(Value(0.5)); y.backward()
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"define_op: name {name!r} (expected a non-empty string)")
+    if name in OPS and not replace:
+        raise ValueError(f"define_op: an op named {name!r} exists already (pass replace=True to redefine it)")
+    for d in (forward, *derivatives):
+        if not isinstance(d, str):
+            raise TypeError(f"define_op({name!r}): expressions must be strings, got {type(d).__name__}: {d!r:.60}")
+    if primitive:
+        for backend, fn in primitive.items():
+            if backend not in ("float", "array"):
+                raise ValueError(f"define_op({name!r}): primitive for backend {backend!r} (expected 'float' or 'array')")
+            BACKENDS[backend][name] = fn
+    op = Op(name, forward, derivatives, formulas=formulas, params=params, domain=domain, doc=doc, text=text, check=check)
+    op.method = method
+    for backend in ("float", "array"):  # fail now, not at the first use
+        op.compiled(backend)
+    OPS[name] = op
+    for hook in _ON_DEFINE:
+        hook(op, method)
+    return op
+
+
+#: Called with (op, method) after each define_op: the engines add node primitives and methods.
+_ON_DEFINE: list[Callable[[Op, bool | str], None]] = []
+
+
+# ---------------------------------------------------------------------------
+# The elementwise table
+# ---------------------------------------------------------------------------
+
+
+def _pow_check(k: Any) -> dict[str, Any]:
+    if isinstance(k, bool) or not isinstance(k, numbers.Real):
+        raise TypeError(f"'**': exponent {k!r} of type {type(k).__name__} (expected a real number, or a Value)")
+    if not math.isfinite(k):
+        raise ValueError(f"'**': exponent {k!r} (expected a finite number)")
+    return {"k": k}
+
+
+def _relu_check(grad_at_zero: Any) -> dict[str, Any]:
+    if isinstance(grad_at_zero, bool) or not isinstance(grad_at_zero, numbers.Real) or not math.isfinite(grad_at_zero):
+        raise TypeError(f"relu: grad_at_zero={grad_at_zero!r} (expected a finite number: 0 as in PyTorch, 1 as in Park (2022))")
+    return {"grad_at_zero": float(grad_at_zero)}
+
+
+def _fmt_k(k: float) -> str:
+    return f"{k:g}"
+
+
+#  name        forward          d out / d a                            d out / d b
+define_op("+", "a + b", "1.0", "1.0", formulas=("1", "1"), doc="a + b")
+define_op("-", "a - b", "1.0", "-1.0", formulas=("1", "-1"), doc="a - b")
+define_op("*", "a * b", "b", "a", doc="a * b")
+define_op("/", "a / b", "1 / b", "-out / b", formulas=("1/b", "-a/b^2"), doc="a / b",
+          domain=[(ZeroDivisionError, "b == 0", "division by zero: {a} / {b} (expected a nonzero divisor)")])
+define_op("neg", "-a", "-1.0", formulas=("-1",), doc="-a")
+define_op("**", "a ** k", "k * a ** (k - 1) if k != 0 else 0 * a",
+          params={"k": REQUIRED}, check=_pow_check, text=lambda k: f"**{k}",
+          formulas=lambda k: (f"{_fmt_k(k)}*a^{_fmt_k(k - 1)}",) if isinstance(k, numbers.Real) else ("k*a^(k-1)",),
+          doc="a ** k (k a constant number)",
+          domain=[(ZeroDivisionError, "(a == 0) & (k < 0)", "{a} ** {k} is a division by zero (expected a nonzero base for a negative exponent)"),
+                  (DomainError, "(a < 0) & not_integer(k)", "{a} ** {k} is not a real number (expected a non-negative base for a non-integer exponent)")])
+define_op("pow", "a ** b", "b * a ** (b - 1)", "out * log(a)", formulas=("b*a^(b-1)", "out*ln(a)"), doc="a ** b (the exponent a node too)",
+          domain=[(DomainError, "a <= 0", "base {a} with a Value exponent (expected a positive base, since d/db a^b = a^b ln a)")])
+define_op("exp", "exp(a)", "out", doc="e^a (overflows to inf, which detect_anomaly() reports)")
+define_op("log", "log(a)", "1 / a", formulas=("1/a",), doc="ln a",
+          domain=[(DomainError, "a <= 0", "log({a}) is undefined (expected a positive number)")])
+define_op("tanh", "tanh(a)", "1 - out * out", formulas=("1 - out^2",), doc="tanh a")
+define_op("sigmoid", "sigmoid(a)", "out * (1 - out)", formulas=("out*(1 - out)",),
+          doc="1/(1 + e^-a) (derivative: Bondartsov eq. (5b))")
+define_op("step", "step(a, at_zero)", "0 * a", params={"at_zero": 0.0}, formulas=("0",),
+          text=lambda at_zero: "step", doc="1 if a > 0, at_zero if a = 0, else 0 (relu's derivative; its own is 0)")
+define_op("ReLU", "relu(a)", "step(a, grad_at_zero)", params={"grad_at_zero": 0.0}, check=_relu_check,
+          text=lambda grad_at_zero: "ReLU", formulas=("1 if a > 0 else 0",),
+          doc="max(0, a); relu'(0) = grad_at_zero (0 as in PyTorch; Park (2022) uses 1)")
+define_op("sin", "sin(a)", "cos(a)", doc="sin a", method=True)
+define_op("cos", "cos(a)", "-sin(a)", doc="cos a", method=True)
+
+
+# ---------------------------------------------------------------------------
+# N-ary nodes: the documents' one-node formulas (Value only).
+# ---------------------------------------------------------------------------
+
+
+class NaryOp:
+    """One node over any number of inputs: a neuron's weighted sum, a loss over all outputs.
+
+    ``forward(P, xs, **params)`` and ``local(P, xs, out, **params)`` are functions of a
+    backend namespace ``P`` (``P.exp``, ``P.log``, ``P.fsum`` ...): on floats for the
+    forward pass and the numbers on the edges, on ``Value`` nodes for derivatives of
+    derivatives.  ``formula(k, n)`` is the text of edge ``k`` of ``n``; ``names(k, node,
+    parents)`` says which node each of its symbols stands for.
+    """
+
+    kind = "nary"
+    arity = None
+
+    def __init__(self, name: str, forward: Callable, local: Callable, formula: Callable[[int, int], str], *,
+                 doc: str = "", params: dict[str, Any] | None = None, check: Callable[..., dict[str, Any]] | None = None,
+                 names: Callable[[int, Any, Sequence[Any]], dict[str, Any]] | None = None,
+                 domain: Callable[..., None] | None = None, min_inputs: int = 1) -> None:
+        self.name = name
+        self.forward = forward
+        self.local = local
+        self._formula = formula
+        self.doc = doc
+        self.params = dict(params or {})
+        self._check = check
+        self._names = names
+        self.domain = domain
+        self.min_inputs = min_inputs
+        self.plain = OpText(name, self, {})
+
+    def check_params(self, params: dict[str, Any], n: int) -> dict[str, Any]:
+        unknown = set(params) - set(self.params)
+        if unknown:
+            raise TypeError(f"Value.nary({self.name!r}): unknown parameter(s) {sorted(unknown)} (expected {sorted(self.params) or 'none'})")
+        missing = [p for p, d in self.params.items() if d is REQUIRED and p not in params]
+        if missing:
+            raise TypeError(f"Value.nary({self.name!r}): missing the parameter(s) {missing} (expected {sorted(self.params)})")
+        full = {p: params.get(p, d) for p, d in self.params.items()}
+        return self._check(n, **full) if self._check else full
+
+    def bind(self, **params: Any) -> OpText:
+        return self.plain if not params else OpText(self.name, self, params)
+
+    def formula(self, k: int, arity: int | None = None, params: dict[str, Any] | None = None) -> str:
+        return self._formula(k, arity if arity is not None else k + 1)
+
+    def formulas(self, params: dict[str, Any] | None = None, arity: int = 0) -> tuple[str, ...]:
+        return tuple(self.formula(k, arity) for k in range(arity))
+
+    def names(self, k: int, node: Any, parents: Sequence[Any]) -> dict[str, Any]:
+        return self._names(k, node, parents) if self._names else {}
+
+    def __repr__(self) -> str:
+        return f"<n-ary op {self.name!r}: {self.doc}>"
+
+
+def _fsum(P: Any, xs: Iterable[Any]) -> Any:
+    return P.fsum(list(xs))
+
+
+def _sum_forward(P: Any, xs: Sequence[Any]) -> Any:
+    return P.fsum(xs)
+
+
+def _sum_local(P: Any, xs: Sequence[Any], out: Any) -> list[Any]:
+    return [P.one] * len(xs)
+
+
+def _wsum_roles(bias: bool, n: int) -> Callable[[int], tuple[str, int]]:
+    """Edge k of a weighted sum: ``('bias', k)``, ``('weight', partner)`` or ``('input', partner)``.
+
+    Parents are ordered ``(w0, w1, x1, w2, x2, ...)`` (``w0`` only with a bias): this
+    function is the one place that decodes that order.
+    """
     start = 1 if bias else 0
-    z = args[0] if bias else 0.0
-    for j in range(start, len(args), 2):
-        z += args[j] * args[j + 1]
-    return z
+
+    def role(k: int) -> tuple[str, int]:
+        if bias and k == 0:
+            return "bias", 0
+        if (k - start) % 2 == 0:
+            return "weight", k + 1
+        return "input", k - 1
+
+    return role
 
 
-def _wsum_local(*args: float, bias: bool = True) -> tuple:
-    xs = args[:-1]
-    grads: list[float] = [1.0] if bias else []
+def _wsum_forward(bias: bool) -> Callable:
     start = 1 if bias else 0
-    for j in range(start, len(xs), 2):
-        grads.append(xs[j + 1])  # d z / d w_j = x_j   (eq. 5c)
-        grads.append(xs[j])  # d z / d x_j = w_j   (eq. 10a)
-    return tuple(grads)
+
+    def forward(P: Any, xs: Sequence[Any]) -> Any:
+        """z = w0 + sum_j w_j x_j; inputs ordered (w0, w1, x1, w2, x2, ...)."""
+        terms = [xs[j] * xs[j + 1] for j in range(start, len(xs), 2)]
+        if bias:
+            terms.insert(0, xs[0])
+        return P.accumulate(terms)
+
+    return forward
 
 
-def _bce_terms(a: float, y: float) -> float:
+def _wsum_local(bias: bool) -> Callable:
+    def local(P: Any, xs: Sequence[Any], out: Any) -> list[Any]:
+        role = _wsum_roles(bias, len(xs))
+        # d z / d w0 = 1; d z / d w_j = x_j (Bondartsov eq. (5c)); d z / d x_j = w_j (eq. (10a))
+        return [P.one if role(k)[0] == "bias" else xs[role(k)[1]] for k in range(len(xs))]
+
+    return local
+
+
+def _wsum_formula(bias: bool) -> Callable[[int, int], str]:
+    def formula(k: int, n: int) -> str:
+        kind, _ = _wsum_roles(bias, n)(k)
+        return {"bias": "1", "weight": "x_j", "input": "w_j"}[kind]
+
+    return formula
+
+
+def _wsum_names(bias: bool) -> Callable:
+    def names(k: int, node: Any, parents: Sequence[Any]) -> dict[str, Any]:
+        kind, partner = _wsum_roles(bias, len(parents))(k)
+        return {} if kind == "bias" else {"x_j": parents[partner], "w_j": parents[partner]}
+
+    return names
+
+
+def _check_targets(op: str, n: int, targets: Any, scale: Any) -> tuple[list[float], float]:
+    if isinstance(targets, (str, bytes)) or not hasattr(targets, "__len__"):
+        raise TypeError(f"Value.nary({op!r}): targets {targets!r:.40} (expected a sequence of {n} numbers)")
+    if len(targets) != n:
+        raise ValueError(f"Value.nary({op!r}): {len(targets)} targets for {n} inputs (expected one target per input)")
+    ys = [_real(y, f"Value.nary({op!r}) target") for y in targets]
+    return ys, _real(scale, f"Value.nary({op!r}) scale")
+
+
+def _bce_check(n: int, targets: Any, scale: Any = 1.0) -> dict[str, Any]:
+    ys, s = _check_targets("bce", n, targets, scale)
+    bad = [y for y in ys if not 0.0 <= y <= 1.0]
+    if bad:
+        raise ValueError(f"Value.nary('bce'): target {bad[0]!r} (expected targets in [0, 1])")
+    return {"targets": ys, "scale": s}
+
+
+def _mse_check(n: int, targets: Any, scale: Any = 1.0) -> dict[str, Any]:
+    ys, s = _check_targets("mse", n, targets, scale)
+    return {"targets": ys, "scale": s}
+
+
+def _xent_check(n: int, target: Any, scale: Any = 1.0) -> dict[str, Any]:
+    if isinstance(target, bool) or not isinstance(target, numbers.Integral):
+        raise TypeError(f"Value.nary('xent'): target {target!r} of type {type(target).__name__} (expected a class index, an int)")
+    if not 0 <= int(target) < n:
+        raise IndexError(f"'xent': class index {int(target)} (expected 0 <= target < {n})")
+    return {"target": int(target), "scale": _real(scale, "Value.nary('xent') scale")}
+
+
+def _bce_domain(a: Sequence[float], *, targets: Sequence[float], scale: float) -> None:
+    for ak in a:
+        if not 0.0 <= ak <= 1.0:
+            raise DomainError(f"'bce': prediction {ak!r} (expected a probability in [0, 1], e.g. a sigmoid output)")
+
+
+def _bce_forward(P: Any, a: Sequence[Any], *, targets: Sequence[float], scale: float) -> Any:
+    """C = -scale * sum_k [y_k ln a_k + (1 - y_k) ln(1 - a_k)]   (Bondartsov eq. (1))."""
+    return -scale * P.fsum([P.bce_term(ak, yk) for ak, yk in zip(a, targets)])
+
+
+def _bce_local(P: Any, a: Sequence[Any], out: Any, *, targets: Sequence[float], scale: float) -> list[Any]:
+    """dC/da_k = scale * (a_k - y_k) / (a_k (1 - a_k))   (Bondartsov eq. (5a))."""
+    return [scale * (ak - yk) / P.clamp_below(ak * (1.0 - ak), BCE_EPS) for ak, yk in zip(a, targets)]
+
+
+def _mse_forward(P: Any, a: Sequence[Any], *, targets: Sequence[float], scale: float) -> Any:
+    return scale * P.fsum([(ak - yk) * (ak - yk) for ak, yk in zip(a, targets)])
+
+
+def _mse_local(P: Any, a: Sequence[Any], out: Any, *, targets: Sequence[float], scale: float) -> list[Any]:
+    return [(2.0 * scale) * (ak - yk) for ak, yk in zip(a, targets)]
+
+
+def _xent_forward(P: Any, z: Sequence[Any], *, target: int, scale: float) -> Any:
+    """scale * (logsumexp(z) - z[target]) = -scale * log softmax(z)[target]."""
+    m = P.max_value(z)
+    return scale * (m + P.log(P.fsum([P.exp(zk - m) for zk in z])) - z[target])
+
+
+def _xent_local(P: Any, z: Sequence[Any], out: Any, *, target: int, scale: float) -> list[Any]:
+    """d/dz_k = scale * (softmax(z)_k - [k == target])   (CS224n notes, identity 2.6: y_hat - y)."""
+    m = P.max_value(z)
+    e = [P.exp(zk - m) for zk in z]
+    s = P.fsum(e)
+    return [scale * (ek / s - (1.0 if k == target else 0.0)) for k, ek in enumerate(e)]
+
+
+def _add_nary(op: NaryOp) -> NaryOp:
+    OPS[op.name] = op
+    return op
+
+
+_add_nary(NaryOp("sum", _sum_forward, _sum_local, lambda k, n: "1", doc="a_1 + a_2 + ... + a_n"))
+for _bias, _name in ((True, "wsum"), (False, "wsum0")):
+    _add_nary(NaryOp(_name, _wsum_forward(_bias), _wsum_local(_bias), _wsum_formula(_bias), names=_wsum_names(_bias),
+                     doc="w_0 + sum_j w_j x_j (Bondartsov (5c), (10a))" if _bias else "sum_j w_j x_j (no bias)"))
+_add_nary(NaryOp("bce", _bce_forward, _bce_local, lambda k, n: "(a-y)/(a(1-a))/N",
+                 params={"targets": REQUIRED, "scale": 1.0}, check=_bce_check, domain=_bce_domain,
+                 doc="-1/N sum [y ln a + (1-y) ln(1-a)] (Bondartsov (1), (5a))"))
+_add_nary(NaryOp("mse", _mse_forward, _mse_local, lambda k, n: "2(a-y)/N",
+                 params={"targets": REQUIRED, "scale": 1.0}, check=_mse_check, doc="1/N sum (a - y)^2"))
+_add_nary(NaryOp("xent", _xent_forward, _xent_local, lambda k, n: "softmax(z)_k - y_k",
+                 params={"target": REQUIRED, "scale": 1.0}, check=_xent_check,
+                 doc="-log softmax(z)_y (CS224n 2.6)"))
+
+
+def _float_bce_term(a: float, y: float) -> float:
     la = math.log(a) if a > 0 else -math.inf
     l1a = math.log(1.0 - a) if a < 1 else -math.inf
     return y * max(la, BCE_LOG_FLOOR) + (1.0 - y) * max(l1a, BCE_LOG_FLOOR)
 
 
-def _bce_forward(*a: float, targets: Sequence[float], scale: float) -> float:
-    """C = -scale * sum_k [y_k ln a_k + (1 - y_k) ln(1 - a_k)]   (Bondartsov eq. (1))."""
-    for ak in a:
-        if not 0.0 <= ak <= 1.0:
-            raise DomainError(f"'bce': prediction {ak!r} (expected a probability in [0, 1], e.g. a sigmoid output)")
-    return -scale * math.fsum(_bce_terms(ak, yk) for ak, yk in zip(a, targets))
+def _float_accumulate(terms: Sequence[float]) -> float:
+    z = 0.0 if not terms else terms[0]
+    for t in terms[1:]:
+        z += t
+    return z
 
 
-def _bce_local(*args: float, targets: Sequence[float], scale: float) -> tuple:
-    """dC/da_k = scale * (a_k - y_k) / (a_k (1 - a_k))   (Bondartsov eq. (5a))."""
-    a = args[:-1]
-    return tuple(scale * (ak - yk) / max(ak * (1.0 - ak), BCE_EPS) for ak, yk in zip(a, targets))
-
-
-def _mse_forward(*a: float, targets: Sequence[float], scale: float) -> float:
-    return scale * math.fsum((ak - yk) ** 2 for ak, yk in zip(a, targets))
-
-
-def _mse_local(*args: float, targets: Sequence[float], scale: float) -> tuple:
-    a = args[:-1]
-    return tuple(2.0 * scale * (ak - yk) for ak, yk in zip(a, targets))
-
-
-def _softmax(z: Sequence[float]) -> list[float]:
-    m = max(z)
-    e = [math.exp(zk - m) for zk in z]
-    s = math.fsum(e)
-    return [ek / s for ek in e]
-
-
-def _xent_forward(*z: float, target: int, scale: float) -> float:
-    """-scale * log softmax(z)[target], computed as logsumexp(z) - z[target]."""
-    if not 0 <= target < len(z):
-        raise IndexError(f"'xent': class index {target!r} (expected 0 <= target < {len(z)})")
-    m = max(z)
-    return scale * (m + math.log(math.fsum(math.exp(zk - m) for zk in z)) - z[target])
-
-
-def _xent_local(*args: float, target: int, scale: float) -> tuple:
-    """d/dz_k = scale * (softmax(z)_k - [k == target])   (CS224n 2.6: y_hat - y)."""
-    p = _softmax(args[:-1])
-    return tuple(scale * (pk - (1.0 if k == target else 0.0)) for k, pk in enumerate(p))
-
-
-def _r(op, forward, local, formulas, doc="", **kw) -> tuple[str, Rule]:
-    return op, Rule(op, forward, local, tuple(formulas), doc, **kw)
-
-
-#: The table.  ``op`` is the node's ``_op`` (micrograd's spelling where it has one).
-RULES: dict[str, Rule] = dict(
-    [
-        #  op          forward                 local derivatives (inputs..., out)        formula text
-        _r("+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), ("1", "1"), "a + b", array_forward=np.add),
-        _r("-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0), ("1", "-1"), "a - b", array_forward=np.subtract),
-        _r("*", lambda a, b: a * b, lambda a, b, out: (b, a), ("b", "a"), "a * b", array_forward=np.multiply),
-        _r("/", _div, lambda a, b, out: (1.0 / b, -a / (b * b)), ("1/b", "-a/b^2"), "a / b", array_forward=_array_div),
-        _r("neg", lambda a: -a, lambda a, out: (-1.0,), ("-1",), "-a", array_forward=np.negative),
-        _r("**", _pow, _pow_local, ("k*a^(k-1)",), "a ** k (k a constant)", array_forward=_array_pow),
-        _r("pow", _vpow, lambda a, b, out: (b * a ** (b - 1), out * math.log(a)), ("b*a^(b-1)", "out*ln(a)"), "a ** b",
-           array_forward=_array_vpow, array_local=lambda a, b, out: (b * a ** (b - 1), out * np.log(a))),
-        _r("exp", _exp, lambda a, out: (out,), ("out",), "e^a", array_forward=_array_exp),
-        _r("log", _log, lambda a, out: (1.0 / a,), ("1/a",), "ln a", array_forward=_array_log),
-        _r("tanh", math.tanh, lambda a, out: (1.0 - out * out,), ("1 - out^2",), "tanh a", array_forward=np.tanh),
-        _r("sigmoid", stable_sigmoid, lambda a, out: (out * (1.0 - out),), ("out*(1 - out)",), "1/(1+e^-a)", array_forward=_array_sigmoid),
-        _r("ReLU", lambda a: 0.0 if a <= 0 else a,  # nan stays nan
-           _relu_local, ("1 if a > 0 else 0",), "max(0, a)",
-           array_forward=lambda a: np.maximum(a, 0.0), array_local=_relu_array_local),
-        _r("sum", _sum_forward, _sum_local, ("1",), "a_1 + a_2 + ... + a_n", nary=True),
-        _r("wsum", _wsum_forward, _wsum_local, ("1", "x_j", "w_j"), "w_0 + sum_j w_j x_j (Bondartsov (5c), (10a))", nary=True),
-        _r("wsum0", partial(_wsum_forward, bias=False), partial(_wsum_local, bias=False), ("x_j", "w_j"),
-           "sum_j w_j x_j (no bias)", nary=True),
-        _r("bce", _bce_forward, _bce_local, ("(a-y)/(a(1-a))/N",), "-1/N sum [y ln a + (1-y) ln(1-a)] (Bondartsov (1), (5a))", nary=True),
-        _r("mse", _mse_forward, _mse_local, ("2(a-y)/N",), "1/N sum (a - y)^2", nary=True),
-        _r("xent", _xent_forward, _xent_local, ("softmax(z)_k - y_k",), "-log softmax(z)_y (CS224n 2.6)", nary=True),
-    ]
-)
-
-
-def rule_for(op: str) -> Rule | None:
-    """The rule of a node's ``_op``; ``'**2'`` (micrograd's spelling) maps to ``'**'``."""
-    rule = RULES.get(op)
-    if rule is None and op.startswith("**"):
-        return RULES["**"]
-    return rule
-
-
-def edge_formula(op: str, k: int, *, bias: bool = True, exponent: float | None = None) -> str:
-    """The text a diagram prints on edge ``k`` of a node with this ``_op``."""
-    rule = rule_for(op)
-    if rule is None:
-        return ""
-    if op == "wsum":
-        if bias and k == 0:
-            return "1"
-        j = k - (1 if bias else 0)
-        return "x_j" if j % 2 == 0 else "w_j"
-    text = rule.formula(k)
-    if exponent is not None:
-        kk = f"{exponent:g}"
-        text = text.replace("k*a^(k-1)", f"{kk}*a^{exponent - 1:g}")
-    return text
+BACKENDS["float"].update({
+    "fsum": lambda xs: math.fsum(xs) if len(xs) > 8 else sum(xs, 0.0),
+    "accumulate": _float_accumulate,
+    "one": 1.0,
+    "bce_term": _float_bce_term,
+    "clamp_below": max,
+    "max_value": max,
+})

@@ -3,23 +3,23 @@
 A :class:`Tensor` is a node holding a float64 ``ndarray``.  It is recorded in the
 same kind of graph as a ``Value`` (parents in ``_prev``, a creation number
 ``_seq`` from :func:`micrograd_ext.graph.next_seq`, a rule name ``_op``) and run
-backward by the same driver (:func:`micrograd_ext.graph.run_backward`): the graph
+backward by the same driver (:func:`micrograd_ext.core.graph.run_backward`): the graph
 is ordered once, iteratively, and :meth:`Tensor._backprop` walks it from the
-output back, asking each node's rule for the gradients of its inputs.
+output back, asking each node's op for the gradients of its inputs.
 
 Where the scalar engine multiplies a number by a local derivative, a tensor node
 applies a *vector-Jacobian product* (VJP): given ``dZ = d root / d Z`` (an array of
-``Z``'s shape), its rule returns ``dA = d root / d A`` for each input ``A``.  The
-rules live in one table, :data:`TENSOR_RULES`, each with its formula text in the
-documents' matrix form, e.g. for ``Z = A B``: ``dA = dZ B^T``, ``dB = A^T dZ``
-(Rosenberg, "Some Neural Network Derivative Calculations", section 1).
+``Z``'s shape), its op returns ``dA = d root / d A`` for each input ``A``.
 
-*Elementwise* operations (``+ - * / ** exp log tanh sigmoid relu``) have no rule of
-their own here: they use the scalar table :data:`micrograd_ext.rules.RULES`, whose
-local-derivative expressions work unchanged on arrays (``tanh: 1 - out^2``), so
-each derivative is written once for ``Value`` and ``Tensor``.  Their VJP is
+*Elementwise* operations (``+ - * / ** exp log tanh sigmoid relu sin ...``) are the
+entries of :data:`micrograd_ext.core.ops.OPS`, the same ones ``Value`` uses, compiled
+for numpy arrays: each derivative is written once for both engines.  Their VJP is
 ``dA = dZ * local`` followed by *unbroadcasting*: an operand that numpy broadcast
-gets the gradient summed back to its own shape.
+gets the gradient summed back to its own shape.  The *structural* operations (matrix
+product, reductions, reshape/transpose, indexing, softmax, the fused linear and loss
+nodes) are the entries of :data:`micrograd_ext.core.tensor_ops.TENSOR_OPS`, each with
+its VJP in the documents' matrix form, e.g. for ``Z = A B``: ``dA = dZ B^T``,
+``dB = A^T dZ`` (Rosenberg, "Some Neural Network Derivative Calculations", section 1).
 
 Semantics shared with ``Value`` (and PyTorch): ``.grad`` is ``None`` before
 backward; intermediate nodes get this pass's gradient, leaves accumulate.  Only
@@ -32,18 +32,19 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any, Union
 
 import numpy as np
 
+from . import ops as _ops
 from .graph import MODE, AnomalyError, Edge, next_seq, run_backward
-from .ops import BCE_EPS, BCE_LOG_FLOOR, RULES, DomainError
+from .ops import BCE_LOG_FLOOR, OPS, DomainError, Op, OpText
+from .tensor_ops import ARRAY_P, TENSOR_OPS, TENSOR_RULES, TensorOp, is_basic_index, ones, unbroadcast
 
 __all__ = [
     "Tensor",
-    "TensorRule",
+    "TENSOR_OPS",
     "TENSOR_RULES",
     "linear",
     "cross_entropy",
@@ -102,30 +103,8 @@ def _broadcast_shape(op: str, s1: tuple, s2: tuple) -> tuple:
     return tuple(out)
 
 
-def _unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum ``g`` back to ``shape``: the gradient of an operand that numpy broadcast.
-
-    Broadcasting copies an operand along new leading axes and along its axes of
-    length 1; each copy contributes to the result, so (chain rule) the operand's
-    gradient is the sum of the copies' gradients over those axes.
-    """
-    if g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    if lead > 0:
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return np.asarray(g)
-
-
-@functools.lru_cache(maxsize=64)
-def _ones(n: int) -> np.ndarray:
-    """A read-only vector of n ones: ``dY^T 1`` as a matrix product is faster than ``sum(axis=0)`` on small arrays."""
-    v = np.ones(n)
-    v.flags.writeable = False
-    return v
+_unbroadcast = unbroadcast
+_ones = ones
 
 
 @functools.lru_cache(maxsize=64)
@@ -172,15 +151,6 @@ def _norm_axes(op: str, axis: int | Sequence[int] | None, ndim: int) -> tuple[in
     return tuple(sorted(out))
 
 
-def _expand(g: np.ndarray, axes: tuple[int, ...] | None, keepdims: bool, shape: tuple) -> np.ndarray:
-    """Put back the reduced axes of ``g`` (as length 1) so it broadcasts against ``shape``."""
-    if axes is None:
-        return np.reshape(g, (1,) * len(shape)) if not keepdims else g
-    if not keepdims:
-        g = np.expand_dims(g, axes)
-    return g
-
-
 def _shapes(node: Tensor) -> str:
     return ", ".join(str(p.data.shape) for p in node._prev)
 
@@ -193,271 +163,18 @@ def _check_finite_forward(op: str, out: np.ndarray, prev: tuple) -> None:
 
 
 # ---------------------------------------------------------------------------
-# The rule table
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TensorRule:
-    """A tensor operation's vector-Jacobian rule and its formula text.
-
-    ``vjp(node, dZ)`` returns one gradient per parent of ``node`` (``None`` for a
-    parent with ``requires_grad=False``: no work is done for it).  ``formulas[k]`` is
-    the text of the gradient of input ``k``; ``doc`` the forward formula and source.
-    """
-
-    op: str
-    vjp: Callable[[Tensor, np.ndarray], tuple]
-    formulas: tuple[str, ...]
-    doc: str = ""
-
-    def formula(self, k: int) -> str:
-        return self.formulas[min(k, len(self.formulas) - 1)] if self.formulas else ""
-
-
-# -- elementwise: the scalar rules of rules.RULES applied to arrays --------------------------
-
-
-def _elementwise_locals(node: Tensor) -> tuple:
-    """The local derivative of each input of an elementwise node, from :data:`micrograd_ext.core.ops.RULES`."""
-    rule = RULES[node._op]
-    ins = [p.data for p in node._prev]
-    if node._op == "ReLU":  # relu's value at 0 is a keyword of its rule: (a, out, at_zero)
-        return rule.array_local(ins[0], node.data, *node._ctx)
-    if node._ctx is not None:  # the constant exponent k of '**': (a, k, out)
-        ins.extend(node._ctx)
-    return (rule.array_local or rule.local)(*ins, node.data)
-
-
-def _elementwise_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    """``dA = dZ * local`` for each input, local from :data:`micrograd_ext.rules.RULES`; then unbroadcast.
-
-    A local derivative that is the constant 1 (``+``) passes ``dZ`` through
-    unchanged, -1 negates it: no multiplication by a constant array.
-    """
-    prev = node._prev
-    local = _elementwise_locals(node)
-    grads = []
-    for p, d in zip(prev, local):
-        if not p.requires_grad:
-            grads.append(None)
-            continue
-        if type(d) is float:  # a constant local derivative (1.0 for '+', -1.0 for '-')
-            pg = g if d == 1.0 else (-g if d == -1.0 else g * d)
-        else:
-            pg = g * d
-        grads.append(_unbroadcast(pg, p.data.shape))
-    return tuple(grads)
-
-
-def _elementwise_rule(op: str) -> TensorRule:
-    r = RULES[op]
-    names = ("a", "b")
-    return TensorRule(
-        op,
-        _elementwise_vjp,
-        tuple(f"d{names[k]} = dout * ({f})" for k, f in enumerate(r.formulas)),
-        f"out = {r.doc}, elementwise (local derivatives from rules.RULES[{op!r}]; "
-        "an operand that numpy broadcast gets its gradient summed back to its shape)",
-    )
-
-
-# -- structural rules -----------------------------------------------------------------------
-
-
-def _matmul_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    a_t, b_t = node._prev
-    a, b = a_t.data, b_t.data
-    if a.ndim == 2 and b.ndim == 2:  # the common case: Z = A B
-        return (g @ b.T if a_t.requires_grad else None, a.T @ g if b_t.requires_grad else None)
-    if a.ndim == 1 and b.ndim == 1:  # dot product: Z = a . b is a number
-        return (g * b if a_t.requires_grad else None, g * a if b_t.requires_grad else None)
-    # General form: treat a vector as a one-row (A) or one-column (B) matrix,
-    # apply dA = dZ B^T and dB = A^T dZ, sum over broadcast batch dimensions, and
-    # drop the added axis again.
-    a2 = a[None, :] if a.ndim == 1 else a
-    b2 = b[:, None] if b.ndim == 1 else b
-    g2 = g
-    if a.ndim == 1:
-        g2 = np.expand_dims(g2, -2)
-    if b.ndim == 1:
-        g2 = np.expand_dims(g2, -1)
-    da = db = None
-    if a_t.requires_grad:
-        da = _unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
-    if b_t.requires_grad:
-        db = _unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
-    return (da, db)
-
-
-def _linear_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    x_t, w_t = node._prev[0], node._prev[1]
-    x = x_t.data
-    if x.ndim == 1:  # one sample: y = W x + b
-        dx = g @ w_t.data if x_t.requires_grad else None
-        dw = np.outer(g, x) if w_t.requires_grad else None
-        out = (dx, dw)
-        if len(node._prev) == 3:
-            out += (g.copy() if node._prev[2].requires_grad else None,)
-        return out
-    g2 = g.reshape(-1, g.shape[-1]) if g.ndim > 2 else g
-    x2 = x.reshape(-1, x.shape[-1]) if x.ndim > 2 else x
-    dx = (g @ w_t.data) if x_t.requires_grad else None
-    dw = (g2.T @ x2) if w_t.requires_grad else None
-    out = (dx, dw)
-    if len(node._prev) == 3:
-        out += (_ones(g2.shape[0]) @ g2 if node._prev[2].requires_grad else None,)  # dY^T 1
-    return out
-
-
-def _sum_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    axes, keepdims = node._ctx
-    shape = node._prev[0].data.shape
-    return (np.broadcast_to(_expand(g, axes, keepdims, shape), shape),)
-
-
-def _mean_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    axes, keepdims = node._ctx
-    a = node._prev[0].data
-    count = a.size // max(node.data.size, 1) if a.size else 1
-    return (np.broadcast_to(_expand(g, axes, keepdims, a.shape) / count, a.shape),)
-
-
-def _max_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    axes, keepdims = node._ctx
-    a = node._prev[0].data
-    z = _expand(node.data, axes, keepdims, a.shape)
-    mask = a == z
-    ties = mask.sum(axis=axes, keepdims=True)
-    return (mask * (_expand(g, axes, keepdims, a.shape) / ties),)
-
-
-def _reshape_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    return (g.reshape(node._prev[0].data.shape),)
-
-
-def _transpose_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    axes = node._ctx
-    return (g.transpose(np.argsort(axes)) if axes is not None else g.T,)
-
-
-def _getitem_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    index, basic = node._ctx
-    a = node._prev[0].data
-    out = np.zeros_like(a)
-    if basic:  # slices and ints: each element picked at most once
-        out[index] = g
-    else:  # integer/boolean arrays may repeat an element: accumulate
-        np.add.at(out, index, g)
-    return (out,)
-
-
-def _softmax_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    axis = node._ctx
-    s = node.data
-    return ((g - (g * s).sum(axis=axis, keepdims=True)) * s,)
-
-
-def _log_softmax_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    axis = node._ctx
-    return (g - np.exp(node.data) * g.sum(axis=axis, keepdims=True),)
-
-
-def _xent_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    e, s, t, flat, scale, onehot = node._ctx
-    c = float(g) * scale
-    if onehot:  # dZ = c (softmax(Z) * sum_k Y_k - Y)
-        d = e * ((c * (t @ _ones(t.shape[1]))) / s)[:, None]
-        d -= c * t
-    else:  # dZ = c (softmax(Z) - Y): subtract c at each sample's class
-        d = e * (c / s)[:, None]
-        d.ravel()[flat] -= c
-    return (d.reshape(node._prev[0].data.shape),)
-
-
-def _bce_vjp(node: Tensor, g: np.ndarray) -> tuple:
-    y, scale = node._ctx
-    a = node._prev[0].data
-    return ((float(g) * scale) * (a - y) / np.maximum(a * (1.0 - a), BCE_EPS),)
-
-
-#: op -> :class:`TensorRule`.  Structural operations have their own VJP and formula in
-#: matrix form (inputs ``A``, ``B``, output ``Z``; ``dZ`` is the gradient arriving at ``Z``);
-#: elementwise operations reuse :data:`micrograd_ext.rules.RULES`.
-TENSOR_RULES: dict[str, TensorRule] = {
-    op: _elementwise_rule(op) for op in ("+", "-", "*", "/", "neg", "**", "pow", "exp", "log", "tanh", "sigmoid", "ReLU")
-}
-TENSOR_RULES.update(
-    {
-        "matmul": TensorRule(
-            "matmul",
-            _matmul_vjp,
-            ("dA = dZ B^T", "dB = A^T dZ"),
-            "Z = A B (a vector is a one-row A or a one-column B; Rosenberg section 1: dJ/dX = (dJ/dY) W, "
-            "dJ/dW = (dJ/dY)^T X; CS224n 2.1-2.2)",
-        ),
-        "linear": TensorRule(
-            "linear",
-            _linear_vjp,
-            ("dX = dY W", "dW = dY^T X", "db = dY^T 1"),
-            "Y = X W^T + b^T, rows of X are samples (Rosenberg section 1, minibatch: dJ/dX = (dJ/dY) W, "
-            "dJ/dW = (dJ/dY)^T X, dJ/db = (dJ/dY)^T 1)",
-        ),
-        "sum": TensorRule("sum", _sum_vjp, ("dA = dZ broadcast to shape(A)",), "Z = sum of A over axis"),
-        "mean": TensorRule("mean", _mean_vjp, ("dA = dZ broadcast to shape(A) / n",), "Z = mean of A over axis (n elements each)"),
-        "max": TensorRule(
-            "max",
-            _max_vjp,
-            ("dA = dZ broadcast * [A == Z] / (number of ties)",),
-            "Z = max of A over axis (a tie shares the gradient equally)",
-        ),
-        "reshape": TensorRule("reshape", _reshape_vjp, ("dA = reshape(dZ, shape(A))",), "Z = reshape(A)"),
-        "transpose": TensorRule("transpose", _transpose_vjp, ("dA = dZ^T (axes permuted back)",), "Z = A^T"),
-        "getitem": TensorRule(
-            "getitem",
-            _getitem_vjp,
-            ("dA = zeros(shape(A)); dA[index] += dZ",),
-            "Z = A[index] (repeated indices accumulate)",
-        ),
-        "softmax": TensorRule(
-            "softmax",
-            _softmax_vjp,
-            ("dA = (dZ - (dZ^T Z) 1) * Z",),
-            "Z = softmax(A) = exp(A - max A) / sum exp(A - max A) (Rosenberg section 2: "
-            "dJ/ds = (dJ/dy - [(dJ/dy)^T sigma(s)] 1) * sigma(s))",
-        ),
-        "log_softmax": TensorRule(
-            "log_softmax",
-            _log_softmax_vjp,
-            ("dA = dZ - softmax(A) (dZ^T 1)",),
-            "Z = A - max A - log sum exp(A - max A)",
-        ),
-        "xent": TensorRule(
-            "xent",
-            _xent_vjp,
-            ("dZ = dC (softmax(Z) - Y) / N",),
-            "C = -1/N sum_n log softmax(Z_n)[y_n], softmax and cross-entropy in one node "
-            "(CS224n 2.6: y_hat - y; Park Theorem 6.1: delta = o - y)",
-        ),
-        "bce": TensorRule(
-            "bce",
-            _bce_vjp,
-            ("dA = dC (A - Y) / (A (1 - A)) / N",),
-            "C = -1/N sum [Y ln A + (1 - Y) ln(1 - A)] (Bondartsov eq. (1); derivative eq. (5a))",
-        ),
-    }
-)
-
-
-# ---------------------------------------------------------------------------
 # Tensor
 # ---------------------------------------------------------------------------
 
 _new = object.__new__
 
 
-def _make(data: np.ndarray, prev: tuple, op: str, ctx: Any = None) -> Tensor:
-    """A result node.  It records its parents only if one of them needs a gradient."""
+def _make(data: np.ndarray, prev: tuple, op: OpText, ctx: Any = None) -> Tensor:
+    """A result node.  It records its parents only if one of them needs a gradient.
+
+    ``op`` is the op's text (``OPS[...]`` or ``TENSOR_OPS[...]`` ``.plain``, or bound with
+    parameters); ``ctx`` what the backward rule needs from the forward pass.
+    """
     t = _new(Tensor)
     t.data = data
     t.grad = None
@@ -499,9 +216,7 @@ def _const(x: Any, op: str) -> Tensor:
     return t
 
 
-def _is_basic_index(index: Any) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, (numbers.Integral, slice)) or i is None or i is Ellipsis for i in items)
+_is_basic_index = is_basic_index
 
 
 class Tensor:
@@ -515,7 +230,7 @@ class Tensor:
            [ 1., -1.]])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_prev", "_op", "_ctx", "label", "_seq", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_prev", "_op", "_ctx", "label", "_seq", "__weakref__", "__dict__")
 
     __array_ufunc__ = None  # ndarray + Tensor calls Tensor.__radd__, not numpy's loop
 
@@ -579,24 +294,47 @@ class Tensor:
 
     @property
     def formulas(self) -> tuple[str, ...]:
-        """The formula text of the backward rule on each incoming edge (from :data:`TENSOR_RULES`)."""
-        rule = TENSOR_RULES.get(self._op)
-        if rule is None:
+        """The formula text of the backward rule on each incoming edge (from the op tables)."""
+        op = getattr(self._op, "op", None)
+        if op is None or not self._prev:
             return ()
-        texts = tuple(rule.formula(k) for k in range(len(self._prev)))
-        if self._op == "**":
-            k = self._ctx[0]
-            texts = tuple(t.replace("k*a^(k-1)", f"{k:g}*a^{k - 1:g}") for t in texts)
-        return texts
+        if isinstance(op, Op):
+            return tuple(f"d{'ab'[k]} = dout * ({f})" for k, f in enumerate(op.formulas(self._op.params)))
+        return tuple(op.formula(k) for k in range(len(self._prev)))
 
-    # -- elementwise arithmetic (rules from rules.RULES) --------------------------------------
+    def __bool__(self) -> bool:
+        """``bool(t)`` of a one-element tensor is its value's truth, as in numpy and PyTorch; more elements: an error."""
+        if self.data.size != 1:
+            raise ValueError(f"bool: the truth value of a tensor of shape {self.data.shape} with {self.data.size} elements "
+                             "is ambiguous (expected one element; use (t != 0).any() or .all() on .data)")
+        return bool(self.data.reshape(()))
+
+    # -- elementwise operations: the entries of ops.OPS on arrays ------------------------------
+
+    def _elementwise(self, op: Op, others: tuple = (), params: dict[str, Any] | None = None) -> Tensor:
+        text = op.bind(**params) if params else (op.plain or op.bind())
+        ins = [self] + [o if isinstance(o, Tensor) else _const(o, op.name) for o in others]
+        arrays = [t.data for t in ins]
+        if len(arrays) == 2 and arrays[0].shape != arrays[1].shape:
+            _broadcast_shape(op.name, arrays[0].shape, arrays[1].shape)
+        fwd, _, chk = op.compiled("array")
+        pv = text.params.values()
+        if chk is not None:
+            chk(*arrays, *pv)
+        with np.errstate(over="ignore", under="ignore"):
+            out = fwd(*arrays, *pv)
+        return _make(np.asarray(out, dtype=_f64), tuple(ins), text)
+
+    @classmethod
+    def _apply_op(cls, op: Any, inputs: Sequence[Any], params: dict[str, Any]) -> Tensor:
+        """Apply an elementwise op of :data:`~micrograd_ext.core.ops.OPS` to Tensors (and numbers/arrays)."""
+        if not isinstance(op, Op):
+            raise TypeError(f"'{op.name}': this op works on lists of Values only (Value.nary), not on Tensors")
+        first = inputs[0] if isinstance(inputs[0], Tensor) else _const(inputs[0], op.name)
+        return first._elementwise(op, tuple(inputs[1:]), params)
 
     def _binary(self, other: Any, op: str) -> Tensor:
-        o = other if isinstance(other, Tensor) else _const(other, op)
-        a, b = self.data, o.data
-        if a.shape != b.shape:
-            _broadcast_shape(op, a.shape, b.shape)
-        return _make(RULES[op].array_forward(a, b), (self, o), op)
+        return self._elementwise(OPS[op], (other,))
 
     def _rbinary(self, other: Any, op: str) -> Tensor:
         return _const(other, op)._binary(self, op)
@@ -632,17 +370,16 @@ class Tensor:
         return self
 
     def __pow__(self, other: ArrayLike) -> Tensor:
-        """``x ** k`` for a constant number ``k`` (rule ``'**'``), ``x ** y`` for a tensor ``y`` (rule ``'pow'``)."""
+        """``x ** k`` for a constant number ``k`` (op ``'**'``), ``x ** y`` for a tensor ``y`` (op ``'pow'``)."""
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            k = float(other)
-            return _make(RULES["**"].array_forward(self.data, k), (self,), "**", (k,))
+            return self._elementwise(OPS["**"], (), {"k": other})
         return self._binary(other, "pow")
 
     def __rpow__(self, other: ArrayLike) -> Tensor:
         return self._rbinary(other, "pow")
 
     def _unary(self, op: str) -> Tensor:
-        return _make(RULES[op].array_forward(self.data), (self,), op)
+        return self._elementwise(OPS[op])
 
     def exp(self) -> Tensor:
         """e^x elementwise (overflows to inf, which :func:`~micrograd_ext.graph.detect_anomaly` reports)."""
@@ -662,7 +399,7 @@ class Tensor:
 
     def relu(self, grad_at_zero: float = 0.0) -> Tensor:
         """max(0, x) elementwise.  ``relu'(0) = 0`` as in PyTorch; Park (2022) uses ``grad_at_zero=1``."""
-        return _make(RULES["ReLU"].array_forward(self.data), (self,), "ReLU", (float(grad_at_zero),))
+        return self._elementwise(OPS["ReLU"], (), {"grad_at_zero": grad_at_zero})
 
     def sqrt(self) -> Tensor:
         return self**0.5
@@ -683,7 +420,7 @@ class Tensor:
             )
         if a.ndim > 2 or b.ndim > 2:
             _broadcast_shape("@", a.shape[:-2], b.shape[:-2] if b.ndim >= 2 else ())
-        return _make(a @ b, (self, o), "matmul")
+        return _make(a @ b, (self, o), TENSOR_OPS["matmul"].plain)
 
     def __rmatmul__(self, other: ArrayLike) -> Tensor:
         return _const(other, "@").__matmul__(self)
@@ -693,21 +430,21 @@ class Tensor:
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes if None); ``dA = dZ`` broadcast back to ``A``'s shape."""
         axes = _norm_axes("sum", axis, self.data.ndim)
-        return _make(np.asarray(self.data.sum(axis=axes, keepdims=keepdims)), (self,), "sum", (axes, keepdims))
+        return _make(np.asarray(self.data.sum(axis=axes, keepdims=keepdims)), (self,), TENSOR_OPS["sum"].plain, (axes, keepdims))
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Mean over ``axis``; ``dA = dZ / n`` broadcast back."""
         axes = _norm_axes("mean", axis, self.data.ndim)
         if self.data.size == 0:
             raise ValueError(f"'mean': tensor of shape {self.data.shape} is empty (expected at least one element)")
-        return _make(np.asarray(self.data.mean(axis=axes, keepdims=keepdims)), (self,), "mean", (axes, keepdims))
+        return _make(np.asarray(self.data.mean(axis=axes, keepdims=keepdims)), (self,), TENSOR_OPS["mean"].plain, (axes, keepdims))
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Maximum over ``axis``; the gradient goes to the maximal elements (ties share it equally)."""
         axes = _norm_axes("max", axis, self.data.ndim)
         if self.data.size == 0:
             raise ValueError(f"'max': tensor of shape {self.data.shape} is empty (expected at least one element)")
-        return _make(np.asarray(self.data.max(axis=axes, keepdims=keepdims)), (self,), "max", (axes, keepdims))
+        return _make(np.asarray(self.data.max(axis=axes, keepdims=keepdims)), (self,), TENSOR_OPS["max"].plain, (axes, keepdims))
 
     # -- shape -------------------------------------------------------------------------------
 
@@ -719,19 +456,19 @@ class Tensor:
             out = self.data.reshape(shape)
         except (ValueError, TypeError) as e:
             raise ValueError(f"'reshape': cannot reshape a tensor of shape {self.data.shape} into {tuple(shape)} ({e})") from None
-        return _make(out, (self,), "reshape")
+        return _make(out, (self,), TENSOR_OPS["reshape"].plain)
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Reverse the axes (no arguments) or permute them; the gradient is permuted back."""
         if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):
             axes = tuple(axes[0])
         if not axes:
-            return _make(self.data.T, (self,), "transpose", None)
+            return _make(self.data.T, (self,), TENSOR_OPS["transpose"].plain, None)
         nd = self.data.ndim
         if sorted(a % nd if -nd <= a < nd else a for a in axes) != list(range(nd)):
             raise ValueError(f"'transpose': axes {axes} are not a permutation of the {nd} axes of a tensor of shape {self.data.shape}")
         perm = tuple(a % nd for a in axes)
-        return _make(self.data.transpose(perm), (self,), "transpose", perm)
+        return _make(self.data.transpose(perm), (self,), TENSOR_OPS["transpose"].plain, perm)
 
     def __getitem__(self, index: Any) -> Tensor:
         """Indexing and slicing as numpy; the gradient scatters back (repeated indices accumulate)."""
@@ -743,7 +480,7 @@ class Tensor:
             out = self.data[index]
         except IndexError as e:
             raise IndexError(f"'getitem': index {index!r} is invalid for a tensor of shape {self.data.shape} ({e})") from None
-        return _make(np.array(out, dtype=_f64), (self,), "getitem", (index, _is_basic_index(index)))
+        return _make(np.array(out, dtype=_f64), (self,), TENSOR_OPS["getitem"].plain, (index, _is_basic_index(index)))
 
     # -- softmax ------------------------------------------------------------------------------
 
@@ -752,13 +489,13 @@ class Tensor:
         (ax,) = _norm_axes("softmax", axis, self.data.ndim) or (None,)
         z = self.data - self.data.max(axis=ax, keepdims=True)
         e = np.exp(z)
-        return _make(e / e.sum(axis=ax, keepdims=True), (self,), "softmax", ax)
+        return _make(e / e.sum(axis=ax, keepdims=True), (self,), TENSOR_OPS["softmax"].plain, ax)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """x - logsumexp(x) along ``axis``, stable (the max is subtracted before exp)."""
         (ax,) = _norm_axes("log_softmax", axis, self.data.ndim) or (None,)
         z = self.data - self.data.max(axis=ax, keepdims=True)
-        return _make(z - np.log(np.exp(z).sum(axis=ax, keepdims=True)), (self,), "log_softmax", ax)
+        return _make(z - np.log(np.exp(z).sum(axis=ax, keepdims=True)), (self,), TENSOR_OPS["log_softmax"].plain, ax)
 
     # -- backward -----------------------------------------------------------------------------
 
@@ -795,17 +532,18 @@ class Tensor:
         return seed
 
     def _edges(self) -> tuple[Edge, ...]:
-        rule = TENSOR_RULES.get(self._op)
-        if rule is None or not self._prev:
+        op = getattr(self._op, "op", None)
+        if op is None or not self._prev:
             return ()
         fs = self.formulas
-        local = _elementwise_locals(self) if rule.vjp is _elementwise_vjp else None
+        local = _elementwise_locals(self) if isinstance(op, Op) else None
 
         def vjp_of(k: int) -> Any:
-            return lambda upstream: rule.vjp(self, np.asarray(upstream, dtype=_f64))[k]
+            return lambda upstream: _node_vjp(self, np.asarray(upstream, dtype=_f64), force=k)[k]
 
         return tuple(
-            Edge(self, p, k, None if local is None else local[k], fs[k] if k < len(fs) else "", vjp_of(k))
+            Edge(self, p, k, None if local is None else local[k], fs[k] if k < len(fs) else "",
+                 op.names(k, self, self._prev), vjp_of(k))
             for k, p in enumerate(self._prev)
         )
 
@@ -816,19 +554,23 @@ class Tensor:
 
     @staticmethod
     def _backprop(order: list[Tensor], seed: np.ndarray, on_step: Any = None) -> None:
-        """Reverse-mode pass over ``order`` (parents before children, root last)."""
+        """Reverse-mode pass over ``order`` (parents before children, root last).
+
+        For each node from the root back, its op gives one gradient per parent (the
+        VJP); a parent that needs none gets ``None`` and costs nothing.  The first
+        gradient a node receives is stored as is, later ones are added.
+        """
         for node in order:
             if node._prev:
                 node.grad = None
         root = order[-1]
         root.grad = seed if root._prev or root.grad is None else root.grad + seed
         anomaly = MODE.anomaly
-        rules = TENSOR_RULES
         for node in reversed(order):
             g = node.grad
             if g is None or not node._prev:
                 continue
-            grads = rules[node._op].vjp(node, g)
+            grads = _node_vjp(node, g)
             for k, (p, pg) in enumerate(zip(node._prev, grads)):
                 if pg is None:
                     continue
@@ -846,6 +588,40 @@ class Tensor:
                 if on_step is not None:
                     fs = node.formulas
                     on_step(node, k, p, None, fs[k] if k < len(fs) else "", g, pg)
+
+
+def _elementwise_locals(node: Tensor) -> tuple:
+    """The local derivative of each input of an elementwise node, from its entry of :data:`~micrograd_ext.core.ops.OPS`."""
+    text = node._op
+    _, loc, _ = text.op.compiled("array")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf/nan where the math says so;
+        return loc(*[p.data for p in node._prev], *text.params.values(), node.data)  # detect_anomaly() reports them
+
+
+def _node_vjp(node: Tensor, g: np.ndarray, force: int | None = None) -> tuple:
+    """The gradients a node passes to its parents, given ``g = d root / d node`` (numpy).
+
+    Elementwise ops: ``dA = dZ * local``, unbroadcast to ``A``'s shape; a constant local
+    derivative of 1 (``+``) passes ``dZ`` through, -1 negates it.  Structural ops: their
+    VJP from :data:`~micrograd_ext.core.tensor_ops.TENSOR_OPS`.  ``force`` computes the
+    gradient of that parent even if it does not need one (for :func:`~micrograd_ext.core.graph.edges`).
+    """
+    op = node._op.op
+    prev = node._prev
+    needs = tuple(p.requires_grad or k == force for k, p in enumerate(prev))
+    if isinstance(op, TensorOp):
+        return op.vjp(ARRAY_P, [p.data for p in prev], node.data, g, node._ctx, needs)
+    grads = []
+    for p, d, need in zip(prev, _elementwise_locals(node), needs):
+        if not need:
+            grads.append(None)
+            continue
+        if type(d) is float:  # a constant local derivative (1.0 for '+', -1.0 for '-')
+            pg = g if d == 1.0 else (-g if d == -1.0 else g * d)
+        else:
+            pg = g * d
+        grads.append(_unbroadcast(pg, p.data.shape))
+    return tuple(grads)
 
 
 # ---------------------------------------------------------------------------
@@ -866,11 +642,11 @@ def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"'linear': input of shape {xd.shape} and weight of shape {w.shape} (expected input (..., {w.shape[1]}))")
     y = xd @ w.T
     if bias is None:
-        return _make(y, (xt, weight), "linear")
+        return _make(y, (xt, weight), TENSOR_OPS["linear"].plain)
     if bias.data.shape != (w.shape[0],):
         raise ValueError(f"'linear': bias of shape {bias.data.shape} for weight of shape {w.shape} (expected ({w.shape[0]},))")
     y += bias.data
-    return _make(y, (xt, weight, bias), "linear")
+    return _make(y, (xt, weight, bias), TENSOR_OPS["linear"].plain)
 
 
 def cross_entropy(logits: Tensor, target: ArrayLike, reduction: str = "mean") -> Tensor:
@@ -915,7 +691,8 @@ def cross_entropy(logits: Tensor, target: ArrayLike, reduction: str = "mean") ->
         flat = _arange(n) * C + t  # position of z[n, t_n] in the flattened array
         per = np.log(s) - shifted.ravel()[flat]
     scale = 1.0 / n if reduction == "mean" else 1.0
-    return _make(np.asarray(per.sum() * scale), (z_t,), "xent", (e, s, t, flat, scale, onehot))
+    return _make(np.asarray(per.sum() * scale), (z_t,), TENSOR_OPS["cross_entropy"].plain,
+                 (e, s, t, flat, scale, onehot, z_t.data.shape))
 
 
 def bce(pred: Tensor, target: ArrayLike, scale: float) -> Tensor:
@@ -938,4 +715,26 @@ def bce(pred: Tensor, target: ArrayLike, scale: float) -> Tensor:
         la = np.maximum(np.log(a), BCE_LOG_FLOOR)
         l1a = np.maximum(np.log(1.0 - a), BCE_LOG_FLOOR)
     c = -scale * float((y * la + (1.0 - y) * l1a).sum())
-    return _make(np.asarray(c), (pred,), "bce", (y, scale))
+    return _make(np.asarray(c), (pred,), TENSOR_OPS["bce_loss"].plain, (y, scale))
+
+
+def _on_define(op: Any, method: bool | str) -> None:
+    """``t.name()`` for an op defined with ``method=True`` (the op table's ``sin``, ``cos``, a user's op)."""
+    if not method or not isinstance(op, Op):
+        return
+    name = method if isinstance(method, str) else op.name
+    if name in Tensor.__dict__ and not getattr(Tensor.__dict__[name], "_from_op_table", False):
+        return  # never replace a method the class defines itself
+
+    def apply(self: Tensor, **params: Any) -> Tensor:
+        return _ops.OPS[op.name](self, **params)
+
+    apply.__name__ = name
+    apply.__doc__ = f"{op.doc}, elementwise (the op {op.name!r} of the op table)"
+    apply._from_op_table = True  # type: ignore[attr-defined]
+    setattr(Tensor, name, apply)
+
+
+_ops._ON_DEFINE.append(_on_define)
+for _op in list(OPS.values()):
+    _on_define(_op, getattr(_op, "method", False))

@@ -8,26 +8,40 @@ Each node stores
 
 * ``data`` — its value (a Python float, i.e. float64),
 * ``grad`` — ``d root / d node`` after ``root.backward()``,
-* ``_prev`` — its parents, in argument order (``x * x`` has two edges to ``x``),
-* ``_local`` — the numeric local derivative ``d node / d parent`` for each edge,
-* ``_op`` — the name of its rule in :data:`micrograd_ext.rules.RULES`,
+* its parents and the numeric local derivative ``d node / d parent`` on each edge
+  (read them with :func:`micrograd_ext.core.graph.edges`, or as micrograd's
+  ``_prev`` and our ``local_grads``),
+* ``_op`` — the operation that made it, an entry of :data:`micrograd_ext.core.ops.OPS`,
+  spelled as micrograd spells it (``'+'``, ``'**2'``, ``'ReLU'``),
 * ``label`` — a name for diagrams (``w(1)[3,2]``, ``z(2)[1]``).
 
-There are no closures: ``backward()`` orders the graph once (iteratively) and
+There are no closures: an operation asks the op table for its value and its local
+derivatives (numbers), and ``backward()`` orders the graph once (iteratively) and
 then, for each node from the output back, adds ``local * node.grad`` into each
 parent's ``grad``.  That is the whole chain rule.  Because a node refers only to
 its parents, a graph that is dropped is freed by reference counting alone.
+
+Storage: a node with one or two parents keeps them, and their local derivatives,
+in four fields (``_a``, ``_b``, ``_da``, ``_db``) rather than in tuples, so a node
+is one object for the garbage collector, not three; a node with more parents (a
+``sum`` or weighted-sum node) keeps tuples in ``_a``/``_da``.  Nodes accept
+attributes of their own (``v.name = 'x'``, an optimizer's ``p.m``), as micrograd's do.
+
+micrograd's lecture way of adding an operation also works: build the node with
+``Value(t, (self,), 'anything')`` and set ``out._backward`` to a closure that adds
+into the parents' ``.grad``; ``backward()`` then calls the closure.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
+from . import ops as _ops
 from .graph import MODE, AnomalyError, Edge, next_seq, run_backward
-from .ops import RULES, DomainError, rule_for
+from .ops import OPS, DomainError, NaryOp, Op, OpText, float_forward, float_local, ieee
 
 __all__ = ["Value", "DomainError", "AnomalyError"]
 
@@ -40,43 +54,75 @@ def _check_number(data: object, where: str = "Value") -> float:
     if type(data) is float:  # the common case, without the slower abstract-class check below
         return data
     if isinstance(data, numbers.Real):
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            raise OverflowError(f"{where}: {data!r:.40} is too large for a float64 "
+                                "(expected a number of magnitude at most 1.8e308)") from None
     raise TypeError(f"{where}: expected a real number (int or float), got {type(data).__name__}: {data!r:.60}")
+
+
+class _Kind:
+    """Markers in the ``_b`` field of a node that does not have exactly two parents."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+
+#: ``_b`` of an n-ary node: ``_a`` is the tuple of parents, ``_da`` the tuple of local derivatives.
+NARY = _Kind("n-ary")
+#: ``_b`` of a node whose backward is a user closure (micrograd's ``out._backward = ...``).
+CLOSURE = _Kind("closure")
+#: ``_b`` of a result computed under ``no_grad()`` (it has no parents; ``backward()`` on it is an error).
+NOGRAD = _Kind("no_grad")
+_new = object.__new__
 
 
 class Value:
     """A scalar node: value, gradient, parents and the local derivative on each edge."""
 
-    __slots__ = ("data", "grad", "_prev", "_local", "_op", "label", "_seq")
+    __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_op", "label", "_seq", "__dict__")
 
     def __init__(self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = "") -> None:
         self.data = _check_number(data)
         self.grad = 0.0
-        self._prev: tuple[Value, ...] = tuple(_children)
-        self._op = _op
         self.label = label
         self._seq = next_seq()
-        if self._prev:
-            # micrograd-style manual construction: derive the local derivatives
-            # from the rule table so backward() still works.
-            rule = rule_for(_op)
-            if rule is None or rule.nary:
-                raise ValueError(
-                    f"Value: cannot build a node with children for unknown op {_op!r} "
-                    f"(expected one of {sorted(k for k, r in RULES.items() if not r.nary)})"
-                )
-            ins = [c.data for c in self._prev]
-            if _op.startswith("**") and len(ins) == 1:
-                ins.append(float(_op[2:]))
-            self._local = tuple(rule.local(*ins, self.data))[: len(self._prev)]
+        self._b = self._da = self._db = None
+        prev = tuple(_children)
+        if not prev:
+            self._a = None
+            self._op = _op
+            return
+        for p in prev:
+            if not isinstance(p, Value):
+                raise TypeError(f"Value: child {p!r:.40} of type {type(p).__name__} (expected Values)")
+        # micrograd-style manual construction.  An op the table knows gets its local
+        # derivatives from the table; any other op name is accepted, and the node's
+        # backward is the closure the caller sets next (``out._backward = ...``).
+        text, local = _manual_locals(_op, prev, self.data)
+        self._op = text
+        if local is None:
+            self._a, self._b = prev, CLOSURE
+            self.__dict__["_closure"] = None
+        elif len(prev) == 1:
+            self._a, self._da = prev[0], local[0]
+        elif len(prev) == 2:
+            self._a, self._b = prev
+            self._da, self._db = local
         else:
-            self._local = ()
+            self._a, self._b, self._da = prev, NARY, tuple(local)
 
-    # -- construction of result nodes ------------------------------------------------
+    # -- building result nodes ---------------------------------------------------------
 
     @staticmethod
-    def _node(data: float, prev: tuple, local: tuple, op: str) -> Value:
-        """Make a result node (bypasses ``__init__``'s checks: data is already a float)."""
+    def _make(data: float, a: Any, b: Any, da: Any, db: Any, op: Any) -> Value:
+        """A result node (no checks: ``data`` is a float already).  Under ``no_grad()`` it records no parents."""
         v = _new(Value)
         v.data = data
         v.grad = 0.0
@@ -84,98 +130,125 @@ class Value:
         v.label = ""
         v._seq = next_seq()
         if MODE.grad:
-            v._prev = prev
-            v._local = local
+            v._a, v._b, v._da, v._db = a, b, da, db
         else:
-            v._prev = v._local = ()
+            v._a = v._da = v._db = None
+            v._b = NOGRAD
         if MODE.anomaly and not _isfinite(data):
-            ins = ", ".join(f"{p.data!r}" for p in prev)
+            ins = ", ".join(f"{p.data!r}" for p in _as_tuple(a, b))
             raise AnomalyError(f"forward: '{op}' produced {data!r} from inputs ({ins})")
         return v
 
-    def _binary(self, other: Value | Number, op: str) -> Value:
-        if not isinstance(other, Value):
-            other = Value(other)
-        rule = RULES[op]
+    def _binary(self, other: Value | Number, op: Op) -> Value:
+        if other.__class__ is not Value:
+            other = _lift(other, op.name)
         a, b = self.data, other.data
-        out = rule.forward(a, b)
-        return Value._node(out, (self, other), rule.local(a, b, out), op)
+        if op.f_check is not None:
+            op.f_check(a, b)
+        try:
+            out = op.f_forward(a, b)
+            da, db = op.f_local(a, b, out)
+        except (OverflowError, ZeroDivisionError):
+            out = ieee(op, "forward", (a, b), {})
+            da, db = ieee(op, "local", (a, b), {}, out)
+        return Value._make(out, self, other, da, db, op.plain)
 
-    def _unary(self, op: str) -> Value:
-        rule = RULES[op]
+    def _unary(self, op: Op, text: OpText, *p: Any) -> Value:
+        """A one-input op; ``p`` are its parameters' values, in the op's order, and ``text`` names them."""
         a = self.data
-        out = rule.forward(a)
-        return Value._node(out, (self,), rule.local(a, out), op)
+        if op.f_check is not None:
+            op.f_check(a, *p)
+        try:
+            out = op.f_forward(a, *p)
+            (da,) = op.f_local(a, *p, out)
+        except (OverflowError, ZeroDivisionError):
+            out = ieee(op, "forward", (a,), text.params)
+            (da,) = ieee(op, "local", (a,), text.params, out)
+        return Value._make(out, self, None, da, None, text)
+
+    def _with_params(self, op: Op, params: dict[str, Any]) -> Value:
+        text = op.bind(**params)
+        return self._unary(op, text, *text.params.values())
+
+    @classmethod
+    def _apply_op(cls, op: Any, inputs: Sequence[Any], params: dict[str, Any]) -> Value:
+        """Apply any op of the table to Values (and numbers): what ``OPS[name](x, ...)`` does for a Value."""
+        if isinstance(op, NaryOp):
+            return Value.nary(op.name, inputs, **params)
+        xs = [x if isinstance(x, Value) else _lift(x, op.name) for x in inputs]
+        text = op.bind(**params)
+        full = text.params
+        ins = [x.data for x in xs]
+        out = float_forward(op, ins, full)
+        local = float_local(op, ins, full, out)
+        if len(xs) == 1:
+            return Value._make(out, xs[0], None, local[0], None, text)
+        return Value._make(out, xs[0], xs[1], local[0], local[1], text)
 
     # -- arithmetic ---------------------------------------------------------------------
 
     def __add__(self, other: Value | Number) -> Value:
-        return self._binary(other, "+")
+        return self._binary(other, _ADD)
 
     def __radd__(self, other: Number) -> Value:
-        return Value(other)._binary(self, "+")
+        return _lift(other, "+")._binary(self, _ADD)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return self._binary(other, "-")
+        return self._binary(other, _SUB)
 
     def __rsub__(self, other: Number) -> Value:
-        return Value(other)._binary(self, "-")
+        return _lift(other, "-")._binary(self, _SUB)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return self._binary(other, "*")
+        return self._binary(other, _MUL)
 
     def __rmul__(self, other: Number) -> Value:
-        return Value(other)._binary(self, "*")
+        return _lift(other, "*")._binary(self, _MUL)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return self._binary(other, "/")
+        return self._binary(other, _DIV)
 
     def __rtruediv__(self, other: Number) -> Value:
-        return Value(other)._binary(self, "/")
+        return _lift(other, "/")._binary(self, _DIV)
 
     def __neg__(self) -> Value:
-        return self._unary("neg")
+        return self._unary(_NEG, _NEG.plain)
 
     def __pos__(self) -> Value:
         return self
 
     def __pow__(self, other: Value | Number) -> Value:
+        """``x ** k`` for a number ``k`` (micrograd's ``'**k'`` node); ``x ** y`` for a Value ``y`` (``'pow'``)."""
         if isinstance(other, Value):
-            return self._binary(other, "pow")
-        k = _check_number(other, "'**' exponent")
-        rule = RULES["**"]
-        a = self.data
-        out = rule.forward(a, k)
-        # micrograd spells the op '**2'; the exponent is part of the op, not a parent.
-        return Value._node(out, (self,), rule.local(a, k, out), f"**{other:g}" if isinstance(other, float) else f"**{other}")
+            return self._binary(other, _VPOW)
+        return self._with_params(_POW, {"k": other})
 
     def __rpow__(self, other: Number) -> Value:
-        return Value(other)._binary(self, "pow")
+        return _lift(other, "pow")._binary(self, _VPOW)
 
     # -- functions ------------------------------------------------------------------------
 
     def relu(self, grad_at_zero: float = 0.0) -> Value:
         """max(0, x).  ``relu'(0) = 0`` as in PyTorch; Park (2022) uses ``grad_at_zero=1``."""
-        rule = RULES["ReLU"]
-        a = self.data
-        out = rule.forward(a)
-        return Value._node(out, (self,), rule.local(a, out, grad_at_zero), "ReLU")
+        if grad_at_zero.__class__ is float and grad_at_zero == 0.0:
+            return self._unary(_RELU, _RELU0, 0.0)
+        return self._with_params(_RELU, {"grad_at_zero": grad_at_zero})
 
     def tanh(self) -> Value:
         """tanh(x); local derivative ``1 - out^2``.  tanh(+-1000) = +-1 exactly."""
-        return self._unary("tanh")
+        return self._unary(_TANH, _TANH.plain)
 
     def sigmoid(self) -> Value:
         """1 / (1 + e^-x); local derivative ``out (1 - out)`` (Bondartsov eq. (5b))."""
-        return self._unary("sigmoid")
+        return self._unary(_SIGMOID, _SIGMOID.plain)
 
     def exp(self) -> Value:
         """e^x; overflows to ``inf`` (no OverflowError), which detect_anomaly() reports."""
-        return self._unary("exp")
+        return self._unary(_EXP, _EXP.plain)
 
     def log(self) -> Value:
         """Natural log; a non-positive input raises :class:`DomainError`."""
-        return self._unary("log")
+        return self._unary(_LOG, _LOG.plain)
 
     def sqrt(self) -> Value:
         return self**0.5
@@ -185,13 +258,10 @@ class Value:
     @staticmethod
     def sum(values: Iterable[Value | Number]) -> Value:
         """One ``sum`` node over many values (local derivative 1 on each edge)."""
-        vals = tuple(v if isinstance(v, Value) else Value(v) for v in values)
+        vals = tuple(v if isinstance(v, Value) else _lift(v, "Value.sum") for v in values)
         if not vals:
             raise ValueError("Value.sum: expected at least one value, got an empty sequence")
-        rule = RULES["sum"]
-        ins = [v.data for v in vals]
-        out = rule.forward(*ins)
-        return Value._node(out, vals, rule.local(*ins, out), "sum")
+        return _nary_node(OPS["sum"], vals, {})
 
     @staticmethod
     def weighted_sum(weights: Sequence[Value], inputs: Sequence[Value | Number], bias: Value | None = None) -> Value:
@@ -204,36 +274,101 @@ class Value:
                 f"weighted_sum: {len(weights)} weights but {len(inputs)} inputs (expected the same number)"
             )
         if bias is not None and not isinstance(bias, Value):
-            bias = Value(_check_number(bias, "weighted_sum bias"))
+            bias = _lift(bias, "weighted_sum bias")
         prev: list[Value] = [bias] if bias is not None else []
         for w, x in zip(weights, inputs):
-            prev.append(w if isinstance(w, Value) else Value(_check_number(w, "weighted_sum weight")))
-            prev.append(x if isinstance(x, Value) else Value(_check_number(x, "weighted_sum input")))
-        prev_t = tuple(prev)
-        op = "wsum" if bias is not None else "wsum0"
-        rule = RULES[op]
-        ins = [p.data for p in prev_t]
-        out = rule.forward(*ins)
-        return Value._node(out, prev_t, rule.local(*ins, out), op)
+            prev.append(w if isinstance(w, Value) else _lift(w, "weighted_sum weight"))
+            prev.append(x if isinstance(x, Value) else _lift(x, "weighted_sum input"))
+        if not prev:
+            raise ValueError("weighted_sum: no weights and no bias (expected at least one term)")
+        return _nary_node(OPS["wsum" if bias is not None else "wsum0"], tuple(prev), {})
 
     @staticmethod
     def nary(op: str, inputs: Sequence[Value | Number], **params: object) -> Value:
-        """One node of an n-ary rule of :data:`~micrograd_ext.rules.RULES` over ``inputs``.
+        """One node of an n-ary op of :data:`~micrograd_ext.core.ops.OPS` over ``inputs``.
 
         For example ``Value.nary('bce', outputs, targets=ys, scale=1/N)`` is the loss
         ``C`` of Bondartsov's eq. (1) as one node whose local derivative to each
-        output ``a_k`` is eq. (5a).  ``params`` go to the rule (targets, scale, ...).
+        output ``a_k`` is eq. (5a).  ``params`` go to the op (targets, scale, ...).
         """
-        rule = RULES.get(op)
-        if rule is None or not rule.nary:
-            raise ValueError(f"Value.nary: {op!r} is not an n-ary rule (expected one of "
-                             f"{sorted(k for k, r in RULES.items() if r.nary)})")
-        vals = tuple(v if isinstance(v, Value) else Value(v) for v in inputs)
+        rule = OPS.get(op) if isinstance(op, str) else None
+        if not isinstance(rule, NaryOp):
+            raise ValueError(f"Value.nary: {op!r} is not an n-ary op (expected one of "
+                             f"{sorted(k for k, r in OPS.items() if isinstance(r, NaryOp))})")
+        vals = tuple(v if isinstance(v, Value) else _lift(v, f"Value.nary({op!r})") for v in inputs)
         if not vals:
             raise ValueError(f"Value.nary({op!r}): expected at least one input, got none")
-        ins = [v.data for v in vals]
-        out = rule.forward(*ins, **params)
-        return Value._node(out, vals, tuple(rule.local(*ins, out, **params)), op)
+        return _nary_node(rule, vals, rule.check_params(dict(params), len(vals)))
+
+    # -- micrograd's view of the edges ------------------------------------------------------
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The parents in argument order (micrograd keeps a set; here ``x * x`` lists ``x`` twice)."""
+        return _parents(self)
+
+    @property
+    def _local(self) -> tuple[float, ...]:
+        return self.local_grads
+
+    @property
+    def local_grads(self) -> tuple[float, ...]:
+        """The numeric local derivatives ``d self / d parent`` on each incoming edge."""
+        b = self._b
+        if self._a is None:
+            return ()
+        if b is None:
+            return (self._da,)
+        if b is NARY:
+            return self._da
+        if b is CLOSURE:
+            return _probe_closure(self)
+        return (self._da, self._db)
+
+    @property
+    def formulas(self) -> tuple[str, ...]:
+        """The formula text of each incoming edge, from the op table."""
+        parents = _parents(self)
+        if not parents:
+            return ()
+        op = getattr(self._op, "op", None)
+        if self._b is CLOSURE or op is None:
+            return ("from _backward",) * len(parents)
+        if isinstance(op, NaryOp):
+            return tuple(op.formula(k, len(parents)) for k in range(len(parents)))
+        return op.formulas(self._op.params)
+
+    def _edges(self) -> tuple[Edge, ...]:
+        parents = _parents(self)
+        if not parents:
+            return ()
+        local = self.local_grads
+        fs = self.formulas
+        op = getattr(self._op, "op", None)
+        return tuple(
+            Edge(self, p, k, local[k], fs[k], names=op.names(k, self, parents) if op is not None and self._b is not CLOSURE else {})
+            for k, p in enumerate(parents)
+        )
+
+    # -- micrograd's _backward ------------------------------------------------------------
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's per-node step: calling it adds this node's share into its parents' ``.grad``."""
+        if self._b is CLOSURE:
+            return self.__dict__.get("_closure") or _no_closure(self)
+        return lambda: _push(self)
+
+    @_backward.setter
+    def _backward(self, fn: Callable[[], None]) -> None:
+        """micrograd's lecture style: ``out._backward = closure``; ``backward()`` then calls it."""
+        if not callable(fn):
+            raise TypeError(f"_backward: expected a function of no arguments, got {type(fn).__name__}")
+        parents = _parents(self)
+        if not parents:
+            raise ValueError("_backward: this Value has no children; build it as Value(data, (inputs...), 'op') first")
+        self._a, self._b, self._da, self._db = parents, CLOSURE, None, None
+        self.__dict__["_closure"] = fn
 
     # -- backward ---------------------------------------------------------------------------
 
@@ -246,8 +381,12 @@ class Value:
         """
         run_backward(self, self._seed(grad))
 
-    @staticmethod
-    def _seed(grad: float = 1.0) -> float:
+    def _seed(self, grad: float | None = 1.0) -> float:
+        if self._b is NOGRAD:
+            raise RuntimeError(
+                "backward: this Value was computed under no_grad(), so it records no graph and no gradient can "
+                "flow to its inputs; compute it outside the no_grad() block (or with enable_grad())"
+            )
         return _check_number(1.0 if grad is None else grad, "backward")
 
     @staticmethod
@@ -261,7 +400,7 @@ class Value:
         A node whose gradient is 0 adds nothing and is skipped.
         """
         for node in order:  # intermediate nodes get this pass's gradient
-            if node._prev:
+            if node._a is not None:
                 node.grad = 0.0
         order[-1].grad += seed  # a leaf root accumulates like any leaf
         if MODE.anomaly:
@@ -270,17 +409,19 @@ class Value:
             g = node.grad
             if not g:
                 continue
-            prev = node._prev
-            if len(prev) == 2:  # the common cases written out: same as the loop below, ~30% faster
-                a, b = prev
-                da, db = node._local
-                a.grad += da * g
-                b.grad += db * g
-            elif len(prev) == 1:
-                prev[0].grad += node._local[0] * g
-            else:  # a leaf (no edges) or an n-ary node
-                for parent, local in zip(prev, node._local):
+            b = node._b
+            if b.__class__ is Value:  # two parents, the common case
+                node._a.grad += node._da * g
+                b.grad += node._db * g
+            elif b is None:
+                a = node._a
+                if a is not None:  # one parent (a leaf has none)
+                    a.grad += node._da * g
+            elif b is NARY:
+                for parent, local in zip(node._a, node._da):
                     parent.grad += local * g
+            else:  # CLOSURE: micrograd's out._backward
+                _run_closure(node)
 
     @staticmethod
     def _backprop_traced(order: list[Value], seed: float, on_step: Any) -> None:
@@ -290,44 +431,48 @@ class Value:
         products and additions as the fast loop, so the gradients are bit for bit equal.
         """
         for node in order:
-            if node._prev:
+            if node._a is not None:
                 node.grad = 0.0
         order[-1].grad += seed
         for node in reversed(order):
             g = node.grad
-            if not g:
+            if not g or node._a is None:
+                continue
+            if node._b is CLOSURE:
+                parents = _parents(node)
+                before = [p.grad for p in parents]
+                _run_closure(node)
+                for k, p in enumerate(parents):
+                    c = p.grad - before[k]
+                    on_step(node, k, p, c / g, "from _backward", g, c)
                 continue
             fs = node.formulas
-            for k, (parent, local) in enumerate(zip(node._prev, node._local)):
+            for k, (parent, local) in enumerate(zip(_parents(node), node.local_grads)):
                 c = local * g
                 parent.grad += c
-                on_step(node, k, parent, local, fs[k] if k < len(fs) else "", g, c)
-
-    def _edges(self) -> tuple[Edge, ...]:
-        fs = self.formulas
-        return tuple(Edge(self, p, k, d, fs[k] if k < len(fs) else "") for k, (p, d) in enumerate(zip(self._prev, self._local)))
+                on_step(node, k, parent, local, fs[k], g, c)
 
     @staticmethod
     def _backprop_checked(order: list[Value]) -> None:
-        """:meth:`_backprop` under :func:`~micrograd_ext.graph.detect_anomaly`: stop at the first non-finite gradient."""
+        """:meth:`_backprop` under :func:`~micrograd_ext.core.graph.detect_anomaly`: stop at the first non-finite gradient."""
         for node in reversed(order):
             g = node.grad
-            for parent, local in zip(node._prev, node._local):
+            if node._a is None:
+                continue
+            if node._b is CLOSURE:
+                _run_closure(node)
+                continue
+            for parent, local in zip(_parents(node), node.local_grads):
                 before = parent.grad
                 parent.grad = before + local * g
                 if not _isfinite(parent.grad) and _isfinite(before):
-                    ins = ", ".join(repr(p.data) for p in node._prev)
+                    ins = ", ".join(repr(p.data) for p in _parents(node))
                     name = f" '{parent.label}'" if parent.label else ""
                     raise AnomalyError(
                         f"backward: '{node._op}' with inputs ({ins}), output {node.data!r} and gradient {g!r} "
                         f"gave the non-finite gradient {parent.grad!r} to its input{name} (data={parent.data!r}) "
                         f"through the local derivative {local!r}"
                     )
-
-    def _backward(self) -> None:
-        """micrograd compatibility: push this node's grad to its parents (one step)."""
-        for p, d in zip(self._prev, self._local):
-            p.grad += d * self.grad
 
     # -- conveniences -------------------------------------------------------------------------
 
@@ -351,21 +496,172 @@ class Value:
 
     __hash__ = object.__hash__  # identity, like micrograd (== is identity too)
 
-    @property
-    def local_grads(self) -> tuple[float, ...]:
-        """The numeric local derivatives ``d self / d parent`` on each incoming edge."""
-        return self._local
-
-    @property
-    def formulas(self) -> tuple[str, ...]:
-        """The formula text of each incoming edge, from the rule table."""
-        from .ops import edge_formula
-
-        exp = float(self._op[2:]) if self._op.startswith("**") else None
-        return tuple(edge_formula(self._op, k, exponent=exp) for k in range(len(self._prev)))
-
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
 
 
-_new = object.__new__
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _lift(x: Any, where: str) -> Value:
+    """A number on one side of an operation, as a constant leaf."""
+    v = _new(Value)
+    v.data = _check_number(x, f"'{where}' operand")
+    v.grad = 0.0
+    v._a = v._b = v._da = v._db = None
+    v._op = ""
+    v.label = ""
+    v._seq = next_seq()
+    return v
+
+
+def _as_tuple(a: Any, b: Any) -> tuple:
+    if a is None:
+        return ()
+    if b is None:
+        return (a,)
+    if b is NARY or b is CLOSURE:
+        return a
+    return (a, b)
+
+
+def _parents(v: Value) -> tuple[Value, ...]:
+    a = v._a
+    if a is None:
+        return ()
+    b = v._b
+    if b is None:
+        return (a,)
+    if b is NARY or b is CLOSURE:
+        return a
+    return (a, b)
+
+
+def _nary_node(op: NaryOp, vals: tuple[Value, ...], params: dict[str, Any]) -> Value:
+    ins = [v.data for v in vals]
+    if op.domain is not None:
+        op.domain(ins, **params)
+    out = op.forward(_FLOAT_NS, ins, **params)
+    local = tuple(op.local(_FLOAT_NS, ins, out, **params))
+    return Value._make(out, vals, NARY, local, None, op.bind(**params))
+
+
+def _manual_locals(op_name: Any, prev: tuple[Value, ...], out: float) -> tuple[Any, tuple | None]:
+    """micrograd's ``Value(data, children, op)``: the op text and the table's local derivatives
+    (``None`` when the table does not know the op: the caller's ``_backward`` closure does the job)."""
+    if isinstance(op_name, OpText):
+        text = op_name
+    elif isinstance(op_name, str) and isinstance(OPS.get(op_name), (Op, NaryOp)) and not OPS[op_name].params:
+        text = OPS[op_name].plain
+    elif isinstance(op_name, str) and op_name.startswith("**") and len(prev) == 1:
+        try:
+            text = OPS["**"].bind(k=float(op_name[2:]))
+        except (TypeError, ValueError):
+            return op_name, None
+    elif op_name in ("ReLU", "relu") and len(prev) == 1:
+        text = _RELU0
+    else:
+        return op_name, None
+    op = text.op
+    ins = [p.data for p in prev]
+    if isinstance(op, NaryOp):
+        return text, tuple(op.local(_FLOAT_NS, ins, out, **text.params))
+    if op.arity != len(prev):
+        return op_name, None
+    return text, float_local(op, ins, text.params, out)
+
+
+def _push(node: Value) -> None:
+    """micrograd's ``_backward()`` of one node: add ``local * grad`` into each parent."""
+    g = node.grad
+    for p, d in zip(_parents(node), node.local_grads):
+        p.grad += d * g
+
+
+def _run_closure(node: Value) -> None:
+    fn = node.__dict__.get("_closure")
+    if fn is None:
+        _no_closure(node)()
+    fn()
+
+
+def _no_closure(node: Value) -> Callable[[], None]:
+    def fail() -> None:
+        raise RuntimeError(
+            f"backward: the node made by Value(data, children, {str(node._op)!r}) has no local derivative: "
+            f"{str(node._op)!r} is not an op of the table and no _backward closure was set (set "
+            f"out._backward = ... as in micrograd, or define the op with micrograd_ext.define_op)"
+        )
+
+    return fail
+
+
+def _probe_closure(node: Value) -> tuple[float, ...]:
+    """The local derivatives a ``_backward`` closure applies, found by running it once with
+    ``node.grad = 1`` and reading what it adds to each parent (grads are restored).
+
+    Exact for a closure that adds ``local * out.grad`` to each parent, as the chain rule's do.
+    """
+    parents = _parents(node)
+    fn = node.__dict__.get("_closure")
+    if fn is None:
+        return tuple(math.nan for _ in parents)
+    saved = [(p, p.grad) for p in {id(p): p for p in parents}.values()]
+    g0 = node.grad
+    try:
+        for p, _ in saved:
+            p.grad = 0.0
+        node.grad = 1.0
+        fn()
+        # a parent listed twice gets the whole sum on its first edge
+        seen: set[int] = set()
+        out = []
+        for p in parents:
+            out.append(0.0 if id(p) in seen else float(p.grad))
+            seen.add(id(p))
+        return tuple(out)
+    finally:
+        node.grad = g0
+        for p, g in saved:
+            p.grad = g
+
+
+# ---------------------------------------------------------------------------
+# The float backend's extras and the op entries Value's methods use
+# ---------------------------------------------------------------------------
+
+_FLOAT_NS = _ops.namespace("float")
+
+for _op in OPS.values():
+    if isinstance(_op, Op):
+        _op.f_forward, _op.f_local, _op.f_check = _op.compiled("float")
+
+_ADD, _SUB, _MUL, _DIV, _NEG = OPS["+"], OPS["-"], OPS["*"], OPS["/"], OPS["neg"]
+_POW, _VPOW, _EXP, _LOG = OPS["**"], OPS["pow"], OPS["exp"], OPS["log"]
+_TANH, _SIGMOID, _RELU = OPS["tanh"], OPS["sigmoid"], OPS["ReLU"]
+_RELU0 = _RELU.bind(grad_at_zero=0.0)
+
+
+def _on_define(op: Any, method: bool | str) -> None:
+    """Make a new op usable by Value: its compiled float forms, and ``x.name()`` if asked."""
+    if isinstance(op, Op):
+        op.f_forward, op.f_local, op.f_check = op.compiled("float")
+    if method:
+        name = method if isinstance(method, str) else op.name
+        if name in Value.__dict__ and not getattr(Value.__dict__[name], "_from_op_table", False):
+            return  # never replace a method the class defines itself
+
+        def apply(self: Value, **params: Any) -> Value:
+            return _ops.OPS[op.name](self, **params)
+
+        apply.__name__ = name
+        apply.__doc__ = f"{op.doc} (the op {op.name!r} of the op table)"
+        apply._from_op_table = True  # type: ignore[attr-defined]
+        setattr(Value, name, apply)
+
+
+_ops._ON_DEFINE.append(_on_define)
+for _op in list(OPS.values()):
+    _on_define(_op, getattr(_op, "method", False))

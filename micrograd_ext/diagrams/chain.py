@@ -11,22 +11,28 @@ summation in the formula" (eq. (9))::
 
     dC/dw(1)_ij = sum_k dC/da(2)_k * da(2)_k/dz(2)_k * dz(2)_k/da(1)_i * da(1)_i/dz(1)_i * dz(1)_i/dw(1)_ij
 
-This module does exactly that on any graph of :class:`~micrograd_ext.engine.Value`
-(or :class:`~micrograd_ext.tensor.Tensor` scalars' graphs of Values):
+This module does exactly that on any graph, reading it only through
+:func:`micrograd_ext.core.graph.edges`:
 
 * :func:`paths` lists every path from ``root`` back to ``wrt``; each :class:`Path`
   has its ``.nodes`` (``root`` first, ``wrt`` last), the local derivative of each
-  edge in ``.factors`` (the very numbers stored on the edges, ``Value._local``,
-  that ``backward()`` multiplies) and their ``.product``.  The products sum to
-  ``wrt.grad`` after ``root.backward()``: that *is* reverse-mode differentiation,
-  which just shares the common prefixes of the paths instead of listing them.
+  edge in ``.factors`` (the very numbers stored on the edges, that ``backward()``
+  multiplies) and their ``.product``.  The products sum to ``wrt.grad`` after
+  ``root.backward()``: that *is* reverse-mode differentiation, which just shares
+  the common prefixes of the paths instead of listing them.
+* On a :class:`~micrograd_ext.core.tensor.Tensor` graph a path's ``.product`` is its
+  *contribution*: the chain of vector-Jacobian products along it, applied from the
+  root (seeded with ones) down, an array of ``wrt``'s shape; the contributions sum
+  to ``wrt.grad``.  ``.factors`` holds each edge's elementwise local derivative
+  where the op is elementwise (``None`` for a matrix product, whose Jacobian is not
+  stored), and :meth:`Path.formulas` the backward rule of each edge (``dA = dZ B^T``).
 * :func:`count_paths` counts the paths without listing them (dynamic programming
   over the topological order: the number of paths from ``root`` to a node is the
   sum over its consumers), since their number grows exponentially with depth.
 * :meth:`Paths.text` and :meth:`Paths.latex` write the equation in the document's form,
   with the node labels as symbols (``w(1)[3,2]`` becomes ``w_{3,2}^{(1)}``).
 
-An edge is one entry of a node's ``_prev``: ``x * x`` has two edges to ``x``, so
+An edge is one input of a node: ``x * x`` has two edges to ``x``, so
 there are two paths through it (``d(x*x)/dx = x + x``).  All traversals are
 iterative (no recursion), so deep graphs are fine.
 """
@@ -39,7 +45,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.graph import topological_order
+import numpy as np
+
+from ..core.graph import edges as edges_of
+from ..core.graph import parents, topological_order
 
 __all__ = [
     "DEFAULT_LIMIT",
@@ -77,7 +86,7 @@ def node_ids(root: Any) -> dict[Any, str]:
     ids: dict[Any, str] = {root: "n0"}
     queue = [root]
     for node in queue:  # the list grows while we walk it
-        for p in node._prev:
+        for p in parents(node):
             if p not in ids:
                 ids[p] = f"n{len(ids)}"
                 queue.append(p)
@@ -139,29 +148,26 @@ class Path:
     """One path from ``root`` back to ``wrt``.
 
     ``nodes[0]`` is the root and ``nodes[-1]`` is ``wrt``.  ``edges[k]`` is the
-    position of ``nodes[k + 1]`` in ``nodes[k]._prev`` (which tells the two edges
-    of ``x * x`` apart) and ``factors[k] = nodes[k]._local[edges[k]]`` is the local
-    derivative ``d nodes[k] / d nodes[k + 1]`` on that edge, the number the backward
-    pass used.  ``product`` multiplies them from the root down (1.0 for the empty
-    path from a node to itself).
+    position of ``nodes[k + 1]`` among the inputs of ``nodes[k]`` (which tells the
+    two edges of ``x * x`` apart) and ``factors[k]`` is the local derivative
+    ``d nodes[k] / d nodes[k + 1]`` on that edge, the number the backward pass used.
+    ``product`` multiplies them from the root down (1.0 for the empty path from a
+    node to itself); on a Tensor graph it is the path's contribution to ``wrt.grad``
+    (see the module docstring).
     """
 
     nodes: tuple[Any, ...]
     edges: tuple[int, ...]
-    factors: tuple[float, ...]
-    product: float
+    factors: tuple[Any, ...]
+    product: Any
 
     def __len__(self) -> int:
         """The number of edges on the path."""
         return len(self.edges)
 
     def formulas(self) -> tuple[str, ...]:
-        """The rule-table formula text of each edge (``'out*(1 - out)'`` for a sigmoid)."""
-        out = []
-        for node, k in zip(self.nodes, self.edges):
-            fs = getattr(node, "formulas", None)
-            out.append(fs[k] if fs and k < len(fs) else "")
-        return tuple(out)
+        """The op table's formula text of each edge (``'out*(1 - out)'`` for a sigmoid)."""
+        return tuple(edges_of(node)[k].formula for node, k in zip(self.nodes, self.edges))
 
     def partials(self, ids: dict[Any, str] | None = None) -> list[str]:
         """The factors as text partials: ``['dC/da(2)[1]', 'da(2)[1]/dz(2)[1]', ...]``."""
@@ -209,8 +215,10 @@ class Paths(list):
         self.ids = ids
 
     @property
-    def total(self) -> float:
-        """The sum of the paths' products (``math.fsum``), i.e. ``d root / d wrt``."""
+    def total(self) -> Any:
+        """The sum of the paths' products (``math.fsum``; arrays summed for a Tensor graph), i.e. ``d root / d wrt``."""
+        if self and isinstance(self[0].product, np.ndarray):
+            return sum((p.product for p in self[1:]), self[0].product.copy())
         return math.fsum(p.product for p in self)
 
     def lhs(self) -> str:
@@ -248,14 +256,23 @@ class Paths(list):
     def check(self, tol: float = 1e-12) -> tuple[bool, float]:
         """``(ok, |total - wrt.grad|)``: the sum of products against the backward pass.
 
-        ``ok`` when the difference is within ``tol * max(1, |wrt.grad|)``.
+        ``ok`` when the difference is within ``tol * max(1, |wrt.grad|)`` (the largest
+        difference and the largest gradient entry, for a Tensor).
         """
-        g = float(getattr(self.wrt, "grad", 0.0) or 0.0)
-        diff = abs(self.total - g)
-        return diff <= tol * max(1.0, abs(g)), diff
+        g = getattr(self.wrt, "grad", None)
+        total = self.total
+        if isinstance(total, np.ndarray) or isinstance(g, np.ndarray):
+            ga = np.zeros(np.shape(total)) if g is None else np.asarray(g, dtype=float)
+            diff = float(np.max(np.abs(np.asarray(total) - ga))) if ga.size else 0.0
+            return diff <= tol * max(1.0, float(np.max(np.abs(ga))) if ga.size else 0.0), diff
+        gf = float(g or 0.0)
+        diff = abs(total - gf)
+        return diff <= tol * max(1.0, abs(gf)), diff
 
     def __repr__(self) -> str:
-        return f"<Paths {self.lhs()}: {len(self)} path(s), sum {self.total!r}>"
+        total = self.total if self else 0.0
+        shown = f"of shape {total.shape}" if isinstance(total, np.ndarray) else repr(total)
+        return f"<Paths {self.lhs()}: {len(self)} path(s), sum {shown}>"
 
     def __str__(self) -> str:
         return self.text(numbers=True)
@@ -268,7 +285,7 @@ def _counts(root: Any, wrt: Any) -> tuple[list[Any], dict[Any, int]]:
     for node in reversed(order):  # every consumer of a node comes after it in `order`
         c = count.get(node, 0)
         if c:
-            for p in node._prev:  # one term per edge: x * x adds twice
+            for p in parents(node):  # one term per edge: x * x adds twice
                 count[p] = count.get(p, 0) + c
     return order, count
 
@@ -295,8 +312,8 @@ def paths(root: Any, wrt: Any, limit: int | None = DEFAULT_LIMIT) -> Paths:
     (counted first with :func:`count_paths`); pass a larger ``limit=`` (or
     ``limit=None``) to list them anyway.
     """
-    if not hasattr(root, "_prev") or not hasattr(wrt, "_prev"):
-        raise TypeError(f"paths: expected graph nodes (Value) for root and wrt, got "
+    if not hasattr(root, "_edges") or not hasattr(wrt, "_edges"):
+        raise TypeError(f"paths: expected graph nodes (Value or Tensor) for root and wrt, got "
                         f"{type(root).__name__} and {type(wrt).__name__}")
     order, count = _counts(root, wrt)
     n = count.get(wrt, 0)
@@ -310,11 +327,20 @@ def paths(root: Any, wrt: Any, limit: int | None = DEFAULT_LIMIT) -> Paths:
     # Which nodes can reach wrt through their parents (so the search never walks dead ends).
     reaches = {wrt}
     for node in order:  # parents come first
-        if node is not wrt and any(p in reaches for p in node._prev):
+        if node is not wrt and any(p in reaches for p in parents(node)):
             reaches.add(node)
     found: list[Path] = []
     if wrt not in reaches or root not in reaches:
         return Paths(root, wrt, found, ids)
+    cache: dict[Any, tuple] = {}
+
+    def edge_cache(node: Any) -> tuple:
+        if node not in cache:
+            cache[node] = edges_of(node)
+        return cache[node]
+
+    data = getattr(root, "data", None)
+    seed: Any = np.ones(data.shape) if isinstance(data, np.ndarray) else 1.0
     # Iterative depth-first search with an explicit stack of (node, next edge index).
     nodes: list[Any] = [root]
     edges: list[int] = []
@@ -322,10 +348,11 @@ def paths(root: Any, wrt: Any, limit: int | None = DEFAULT_LIMIT) -> Paths:
     while stack:
         node = nodes[-1]
         if node is wrt:
-            factors = tuple(float(nodes[k]._local[e]) for k, e in enumerate(edges))
-            prod = 1.0
-            for f in factors:
-                prod *= f
+            path_edges = [edge_cache(nodes[k])[e] for k, e in enumerate(edges)]
+            factors = tuple(_factor(e) for e in path_edges)
+            prod = seed
+            for e in path_edges:  # from the root down: the backward pass's own products
+                prod = e.apply(prod)
             found.append(Path(tuple(nodes), tuple(edges), factors, prod))
             stack.pop()
             nodes.pop()
@@ -333,7 +360,7 @@ def paths(root: Any, wrt: Any, limit: int | None = DEFAULT_LIMIT) -> Paths:
                 edges.pop()
             continue
         k = stack[-1]
-        prev = node._prev
+        prev = parents(node)
         while k < len(prev) and prev[k] not in reaches:
             k += 1
         if k >= len(prev):
@@ -347,6 +374,11 @@ def paths(root: Any, wrt: Any, limit: int | None = DEFAULT_LIMIT) -> Paths:
         edges.append(k)
         stack.append(0)
     return Paths(root, wrt, found, ids)
+
+
+def _factor(edge: Any) -> Any:
+    local = edge.local
+    return float(local) if isinstance(local, (int, float, np.floating)) else local
 
 
 def iter_edges(ps: Sequence[Path]) -> Iterator[tuple[Any, int, int]]:

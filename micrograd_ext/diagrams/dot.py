@@ -21,6 +21,8 @@ from typing import Any
 
 import graphviz
 
+from ..core.graph import creation_number, edges, parents
+
 __all__ = [
     "Diagram",
     "DotNotFoundError",
@@ -192,7 +194,7 @@ _OP_NAMES = {
 
 def op_name(op: str) -> str:
     """How an operation is written on its node (``σ`` for sigmoid, ``w0 + Σ w x`` for a weighted sum)."""
-    return _OP_NAMES.get(op, op)
+    return _OP_NAMES.get(str(op), str(op))
 
 
 _PARAM_RE = re.compile(r"^[wb]\((\d+)\)\[")
@@ -234,18 +236,18 @@ def _collect(roots: Sequence[Any]) -> tuple[dict[Any, str], list[Any]]:
             ids[r] = f"n{len(ids)}"
             queue.append(r)
     for node in queue:
-        for p in node._prev:
+        for p in parents(node):
             if p not in ids:
                 ids[p] = f"n{len(ids)}"
                 queue.append(p)
-    order = sorted(queue, key=lambda n: n._seq)
+    order = sorted(queue, key=creation_number)
     return ids, order
 
 
 def _consumers(order: Sequence[Any]) -> dict[Any, list[Any]]:
     out: dict[Any, list[Any]] = {}
     for node in order:
-        for p in node._prev:
+        for p in parents(node):
             lst = out.setdefault(p, [])
             if not lst or lst[-1] is not node:
                 lst.append(node)
@@ -269,7 +271,7 @@ def _layers(order: Sequence[Any], model: Any = None) -> dict[Any, int]:
             layer[node] = int(m.group(1))
     cons = _consumers(order)
     for node in reversed(order):  # consumers first
-        if node in layer or not node._prev or getattr(node, "label", ""):
+        if node in layer or not parents(node) or getattr(node, "label", ""):
             continue
         ls = {layer.get(c) for c in cons.get(node, ())}
         if len(ls) == 1 and None not in ls:
@@ -314,29 +316,15 @@ _SIMPLE_RE = re.compile(r"^[\w()\[\],.]+$")
 _TOKEN_RE = re.compile(r"\b(a|b|out|x_j|w_j)\b")
 
 
-def _named_formula(node: Any, k: int, formula: str) -> str:
-    """The rule's formula with its operand names replaced by the nodes' labels, when they all have one.
+def _named_formula(edge: Any) -> str:
+    """The edge's formula with its symbols replaced by the nodes' labels, when they all have one.
 
-    ``d(x1 * w1)/d x1`` is the rule's ``b``; on the drawing it reads ``w1``.  For a
-    weighted sum ``x_j`` / ``w_j`` become the partner input's label.  Unlabelled
-    operands leave the formula in the rule table's own names.
+    ``d(x1 * w1)/d x1`` is the op's ``b``; on the drawing it reads ``w1``.  For a
+    weighted sum ``x_j`` / ``w_j`` become the partner input's label.  Which node each
+    symbol stands for comes from the op table (:attr:`Edge.names`); unlabelled
+    operands leave the formula in the table's own names.
     """
-    prev = node._prev
-    names: dict[str, Any] = {}
-    if node._op in ("wsum", "wsum0"):
-        start = 1 if node._op == "wsum" else 0
-        if k >= start:
-            partner = k + 1 if (k - start) % 2 == 0 else k - 1
-            names = {"x_j": prev[partner], "w_j": prev[partner]}
-    else:
-        from ..core.ops import rule_for
-
-        rule = rule_for(node._op)
-        if rule is None or rule.nary:
-            return formula
-        names = {"a": prev[0], "out": node}
-        if len(prev) > 1:
-            names["b"] = prev[1]
+    formula, names = edge.formula, edge.names
     used = set(_TOKEN_RE.findall(formula))
     if not used or any(not (getattr(names.get(t), "label", "") or "") for t in used):
         return formula
@@ -350,12 +338,14 @@ def _named_formula(node: Any, k: int, formula: str) -> str:
 
 def _edge_label(node: Any, k: int, digits: int, partial: str | None = None) -> str:
     """``formula = number`` for edge ``k`` of ``node`` (the number is the stored local derivative)."""
-    fs = getattr(node, "formulas", ()) or ()
-    formula = fs[k] if k < len(fs) else ""
+    es = edges(node)
+    if k >= len(es):
+        return ""
+    edge = es[k]
     if _is_tensor(node):
-        return formula
-    formula = _named_formula(node, k, formula)
-    loc = node._local[k] if k < len(node._local) else None
+        return edge.formula
+    formula = _named_formula(edge)
+    loc = edge.local
     num = _fmt(loc, digits) if loc is not None else "?"
     body = num if (not formula or formula == num) else f"{formula} = {num}"
     return f"{partial}\n{body}" if partial else body

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..core.graph import op_name, parents
 from . import chain
 from .dot import (
     _GREY,
@@ -32,7 +33,9 @@ from .dot import (
     _plain,
     _record,
     _value_fields,
-    op_name,
+)
+from .dot import (
+    op_name as op_text,
 )
 from .network import draw_network
 
@@ -47,8 +50,8 @@ def graph_text(root: Any, digits: int = 6) -> str:
     lines = [f"graph of {chain.symbol(root, ids)}: {len(order)} nodes (inputs first)"]
     for node in order:
         head = f"{ids[node]} {getattr(node, 'label', '') or ''}".rstrip()
-        if node._prev:
-            head += f" = {node._op}({', '.join(ids[p] for p in node._prev)})"
+        if parents(node):
+            head += f" = {op_name(node)}({', '.join(ids[p] for p in parents(node))})"
         if _is_tensor(node):
             head += f"  shape {tuple(node.data.shape)}"
         else:
@@ -115,10 +118,10 @@ def _draw_whole(
     highlight: dict[tuple[Any, int], list[int]] | None = None,
     what: str = "draw_graph",
 ) -> Diagram:
-    if not hasattr(root, "_prev"):
+    if not hasattr(root, "_edges"):
         raise TypeError(f"{what}: expected a Value or Tensor (a graph node), got {type(root).__name__}")
     ids, order = _collect([root])
-    n_drawn = len(order) + sum(1 for n in order if n._prev)
+    n_drawn = len(order) + sum(1 for n in order if parents(n))
     _check_size(n_drawn, max_nodes, what,
                 "Draw less: draw_paths(root, w) shows only the paths to one weight, draw_graph(root, collapse=True) "
                 "one z -> a pair per neuron; or build the graph on fewer samples.")
@@ -128,7 +131,7 @@ def _draw_whole(
     if highlight:
         for (node, k) in highlight:
             on_path.add(node)
-            on_path.add(node._prev[k])
+            on_path.add(parents(node)[k])
     layer = _layers(order, model) if clusters is not False else {}
     if clusters is None:
         clusters = bool(layer)
@@ -162,7 +165,7 @@ def _draw_whole(
         return attrs
 
     def op_label(node: Any) -> str:
-        name = op_name(node._op)
+        name = op_text(op_name(node))
         if tensor:
             fs = [f for f in (getattr(node, "formulas", ()) or ()) if f]
             seen: list[str] = []
@@ -183,7 +186,7 @@ def _draw_whole(
             target.node(nid, _record(_value_fields(node, ids, digits, show_grad,
                                                    show_id=highlight is not None and node in on_path), rankdir),
                         **value_attrs(node))
-            if node._prev:
+            if parents(node):
                 target.node(nid + "_op", op_label(node), **op_attrs(node))
 
     for key in sorted(groups, key=lambda k: (k is not None, k or 0)):
@@ -196,20 +199,20 @@ def _draw_whole(
                 emit(c, groups[key])
 
     for node in order:
-        if not node._prev:
+        if not parents(node):
             continue
         nid = ids[node]
         out_attrs: dict[str, str] = {}
         hl_node = highlight is not None and node in on_path and any(
-            (node, k) in highlight for k in range(len(node._prev)))
+            (node, k) in highlight for k in range(len(parents(node))))
         if highlight is not None:
             if hl_node:
-                ks = sorted({pk for k in range(len(node._prev)) for pk in highlight.get((node, k), ())})
+                ks = sorted({pk for k in range(len(parents(node))) for pk in highlight.get((node, k), ())})
                 out_attrs.update(color=":".join(PATH_COLORS[i % len(PATH_COLORS)] for i in ks), penwidth="2")
             else:
                 out_attrs.update(color=_GREY)
         g.edge(nid + "_op", nid, **out_attrs)
-        for k, p in enumerate(node._prev):
+        for k, p in enumerate(parents(node)):
             attrs: dict[str, str] = {}
             hl = highlight.get((node, k)) if highlight is not None else None
             if hl:

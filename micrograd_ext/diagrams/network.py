@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..core.graph import op_name as node_op
+from ..core.graph import parents
 from . import chain
 from .dot import (
     _GREY,
@@ -68,7 +70,7 @@ def draw_network(
     ``color_by_grad`` colours each weight's edge by the sign of its gradient and
     thickens it with its size.
     """
-    if hasattr(model_or_root, "_prev"):
+    if hasattr(model_or_root, "_edges"):
         roots = [model_or_root]
         values = True
     else:
@@ -87,10 +89,10 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
     if model is not None and hasattr(model, "parameters"):
         params.update(model.parameters())
     for node in order:
-        if not node._prev and _PARAM_RE.match(getattr(node, "label", "") or ""):
+        if not parents(node) and _PARAM_RE.match(getattr(node, "label", "") or ""):
             params.add(node)
     # Visible: labelled non-parameter nodes, unlabelled leaves (inputs), and the roots.
-    visible = [n for n in order if n not in params and (getattr(n, "label", "") or not n._prev or n in roots)]
+    visible = [n for n in order if n not in params and (getattr(n, "label", "") or not parents(n) or n in roots)]
     vis = set(visible)
     layer = _layers(order, model)
     show_grad = values and _grad_known(roots[0])
@@ -98,14 +100,14 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
     # Edges between visible nodes: (src, dst, weight or None, op text); bias edges have src None.
     edges: list[tuple[Any, Any, Any, str]] = []
     for v in visible:
-        if not v._prev:
+        if not parents(v):
             continue
         stack: list[Any] = [v]
         seen = {v}
         while stack:
             node = stack.pop()
-            prev = node._prev
-            op = node._op
+            prev = parents(node)
+            op = node_op(node)
             pairs: list[tuple[Any, Any]] = []  # (input, weight)
             if op in ("wsum", "wsum0"):
                 start = 1 if op == "wsum" else 0
@@ -152,7 +154,7 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
         lab = getattr(node, "label", "") or ""
         li = layer.get(node)
         if li is None:
-            return (0, 0) if not node._prev else (10**6, 0)
+            return (0, 0) if not parents(node) else (10**6, 0)
         return (li, 1 if lab.startswith("z") else 2)
 
     columns: dict[tuple[int, int], list[Any]] = {}

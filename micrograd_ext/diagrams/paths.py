@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..core.graph import creation_number, parents
+from ..core.graph import op_name as node_op
 from . import chain
 from .dot import (
     DEFAULT_MAX_NODES,
@@ -70,7 +72,7 @@ def draw_paths(
 
     Refuses with :class:`micrograd_ext.chain.TooManyPathsError` above ``limit`` paths.
     """
-    if not hasattr(root, "_prev") or not hasattr(wrt, "_prev"):
+    if not hasattr(root, "_edges") or not hasattr(wrt, "_edges"):
         raise TypeError(f"draw_paths: expected graph nodes for root and wrt, got {type(root).__name__} and "
                         f"{type(wrt).__name__}")
     try:
@@ -113,7 +115,7 @@ def _draw_path_subgraph(ps: chain.Paths, highlight: dict[tuple[Any, int], list[i
         nodes = [ps.root, ps.wrt]
     _check_size(len(nodes), max_nodes, "draw_paths",
                 "Draw the paths to a weight nearer the loss, or build the graph on fewer samples.")
-    nodes.sort(key=lambda n: n._seq)
+    nodes.sort(key=creation_number)
     show_grad = _grad_known(ps.root)
     g = Diagram(name="paths", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.25",
                                           "ranksep": "0.5"},
@@ -123,11 +125,11 @@ def _draw_path_subgraph(ps: chain.Paths, highlight: dict[tuple[Any, int], list[i
     for n in nodes:
         attrs = {"penwidth": "2"} if n is ps.root or n is ps.wrt else {}
         fields = _value_fields(n, ids, digits, show_grad, show_id=True)
-        if n._prev:
-            fields.insert(1, f"op {op_name(n._op)}")
+        if parents(n):
+            fields.insert(1, f"op {op_name(node_op(n))}")
         g.node(ids[n], _record(fields, rankdir), **attrs)
     for (node, k), pks in highlight.items():
-        parent = node._prev[k]
+        parent = parents(node)[k]
         attrs = {"color": ":".join(PATH_COLORS[i % len(PATH_COLORS)] for i in pks), "penwidth": "2"}
         if len(pks) == 1:
             attrs["fontcolor"] = PATH_COLORS[pks[0] % len(PATH_COLORS)]

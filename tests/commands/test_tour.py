@@ -218,7 +218,7 @@ def test_print_paths_catches_a_wrong_local_derivative():
     assert tour.print_paths(C, w1, y, out=io.StringIO())
     a2 = C._prev[1]  # a(2)[2]
     assert a2.label == "a(2)[2]"
-    a2._local = (a2._local[0] * 1.01,)
+    a2._da = a2._da * 1.01  # the stored number itself (a private field: this test corrupts it on purpose)
     buf = io.StringIO()
     assert not tour.print_paths(C, w1, y, out=buf)
     assert "FAIL" in buf.getvalue()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import pytest
 
 from micrograd_ext.core.gradcheck import gradcheck, relative_error
-from micrograd_ext.core.ops import RULES
+from micrograd_ext.core.ops import OPS, define_op
 from micrograd_ext.engine import Value
 
 
@@ -30,12 +29,15 @@ def test_passes_on_a_smooth_function_and_reports_rows():
     assert "PASS" in str(rep) and "b" in rep.table()
 
 
-def test_catches_a_wrong_local_derivative(monkeypatch):
-    """A deliberately wrong tanh rule (1 - out instead of 1 - out^2) must make the check fail."""
-    wrong = dataclasses.replace(RULES["tanh"], local=lambda a, out: (1.0 - out,))
-    monkeypatch.setitem(RULES, "tanh", wrong)
+def test_catches_a_wrong_local_derivative():
+    """A deliberately wrong tanh (derivative 1 - out instead of 1 - out^2) must make the check fail."""
+    bad_tanh = define_op("bad_tanh_for_gradcheck", "tanh(a)", "1 - out", replace=True)
+
+    def g(a, b, c):
+        return bad_tanh(a * b) + c
+
     xs = [Value(0.3, label="a"), Value(-1.2, label="b"), Value(0.9, label="c")]
-    rep = gradcheck(f, xs)
+    rep = gradcheck(g, xs)
     assert not rep.ok
     assert rep.max_rel_error > 1e-2
     assert {r.label for r in rep.failures} == {"a", "b"}  # c does not go through the tanh
@@ -43,14 +45,14 @@ def test_catches_a_wrong_local_derivative(monkeypatch):
 
 
 def test_catches_a_wrong_wsum_edge(monkeypatch):
-    good = RULES["wsum"]
+    good = OPS["wsum"].local
 
-    def bad_local(*args, bias=True):
-        g = list(good.local(*args, bias=bias))
+    def bad_local(P, xs, out):
+        g = list(good(P, xs, out))
         g[1] *= 1.01  # d z / d w_1 off by 1 %
-        return tuple(g)
+        return g
 
-    monkeypatch.setitem(RULES, "wsum", dataclasses.replace(good, local=bad_local))
+    monkeypatch.setattr(OPS["wsum"], "local", bad_local)
     w = [Value(0.5, label="w1"), Value(-0.3, label="w2")]
     b = Value(0.1, label="w0")
     rep = gradcheck(lambda w1, w2, w0: Value.weighted_sum([w1, w2], [2.0, 3.0], w0).sigmoid(), [*w, b])

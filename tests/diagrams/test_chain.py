@@ -249,10 +249,22 @@ def test_sum_of_path_products_matches_finite_differences(g):
 
 
 def _finite_difference(root, leaf, h: float = 1e-6) -> float:
-    """Central difference of root w.r.t. leaf, recomputing the graph's forward values from the rule table."""
+    """Central difference of root w.r.t. leaf, recomputing the graph's values with the math module
+    (each op's forward written out here, independently of the op table)."""
     from micrograd_ext.core.graph import topological_order
-    from micrograd_ext.core.ops import RULES, rule_for
 
+    def sig(x: float) -> float:
+        return 1.0 / (1.0 + math.exp(-x))
+
+    def wsum(ins: list[float]) -> float:  # (w0, w1, x1, w2, x2, ...)
+        return ins[0] + sum(ins[j] * ins[j + 1] for j in range(1, len(ins), 2))
+
+    def bce(ins: list[float]) -> float:  # targets [0, 1], scale 0.5
+        return -0.5 * (math.log(1.0 - ins[0]) + math.log(ins[1]))
+
+    forward_of = {"+": lambda i: i[0] + i[1], "*": lambda i: i[0] * i[1], "-": lambda i: i[0] - i[1],
+                  "tanh": lambda i: math.tanh(i[0]), "sigmoid": lambda i: sig(i[0]), "wsum": wsum,
+                  "sum": lambda i: math.fsum(i), "bce": bce}
     order = topological_order(root)
 
     def forward(shift: float) -> float:
@@ -261,18 +273,7 @@ def _finite_difference(root, leaf, h: float = 1e-6) -> float:
             if not node._prev:
                 val[node] = node.data + (shift if node is leaf else 0.0)
                 continue
-            ins = [val[p] for p in node._prev]
-            op = node._op
-            if op == "wsum":
-                val[node] = RULES["wsum"].forward(*ins, bias=True)
-            elif op == "wsum0":
-                val[node] = RULES["wsum"].forward(*ins, bias=False)
-            elif op == "bce":
-                val[node] = RULES["bce"].forward(*ins, targets=[0.0, 1.0], scale=0.5)
-            elif op.startswith("**"):
-                val[node] = rule_for(op).forward(ins[0], float(op[2:]))
-            else:
-                val[node] = rule_for(op).forward(*ins)
+            val[node] = forward_of[str(node._op)]([val[p] for p in node._prev])
         return val[root]
 
     return (forward(h) - forward(-h)) / (2 * h)
