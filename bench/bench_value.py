@@ -186,10 +186,11 @@ def backward_parts(V: type, X: list, y: list, reps: int = 3) -> tuple[float, flo
     """Median (ordering, propagation) seconds of one backward on a fresh graph, gc on.
 
     micrograd: its recursive depth-first ``build_topo`` over ``_prev``, then one
-    ``_backward()`` closure call per node; micrograd_ext: ``topological_order``
-    then ``Value._backprop``.
+    ``_backward()`` closure call per node; micrograd_ext orders and propagates in one
+    newest-first pass (``micrograd_ext.core.value.backprop``): its ordering is 0 here
+    and the whole pass counts as chain rule.
     """
-    from micrograd_ext.core.graph import topological_order
+    from micrograd_ext.core.value import backprop
 
     net = Net(V)
     t_order, t_prop = [], []
@@ -198,9 +199,9 @@ def backward_parts(V: type, X: list, y: list, reps: int = 3) -> tuple[float, flo
         gc.collect()
         t0 = time.perf_counter()
         if V is ExtValue:
-            order = topological_order(loss)
+            order = None
             t1 = time.perf_counter()
-            ExtValue._backprop(order, 1.0)
+            backprop(loss, 1.0)
         else:
             order = micrograd_build_topo(loss)
             t1 = time.perf_counter()

@@ -131,21 +131,17 @@ def topological_order(root: Any) -> list[Any]:
     return order
 
 
-def run_backward(root: Any, seed: Any, on_step: Callable[..., None] | None = None) -> list[Any]:
-    """The backward pass: order the graph once, then let the node class propagate.
+def run_backward(root: Any, seed: Any, on_step: Callable[..., None] | None = None) -> None:
+    """The backward pass: the node class walks its graph from ``root`` back (see its ``_backward_pass``).
 
     Semantics (the same for ``Value`` and ``Tensor``): the gradients of the graph's
     *intermediate* nodes (those with parents) are recomputed by each pass, so after
     ``backward()`` they show that pass's ``d root / d node``; *leaves* (parameters,
     inputs) accumulate, as in PyTorch, so calling ``backward()`` twice doubles their
-    ``.grad`` unless you ``zero_grad()`` in between.
+    ``.grad`` unless you ``zero_grad()`` in between.  ``on_step``, if given, is told
+    every step (:func:`trace_backward`).
     """
-    order = topological_order(root)
-    if on_step is None:
-        type(root)._backprop(order, seed)
-    else:
-        type(root)._backprop_traced(order, seed, on_step)
-    return order
+    root._backward_pass(seed, on_step)
 
 
 # ---------------------------------------------------------------------------

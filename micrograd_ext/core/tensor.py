@@ -38,7 +38,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import ops as _ops
-from .graph import MODE, AnomalyError, Edge, next_seq, run_backward
+from .graph import MODE, AnomalyError, Edge, next_seq, run_backward, topological_order
 from .ops import BCE_LOG_FLOOR, OPS, DomainError, Op, OpText
 from .tensor_ops import ARRAY_P, TENSOR_OPS, TENSOR_RULES, TensorOp, is_basic_index, ones, unbroadcast
 
@@ -547,10 +547,9 @@ class Tensor:
             for k, p in enumerate(self._prev)
         )
 
-    @staticmethod
-    def _backprop_traced(order: list[Tensor], seed: np.ndarray, on_step: Any) -> None:
-        """:meth:`_backprop`, reporting each step (:func:`~micrograd_ext.core.graph.trace_backward`)."""
-        Tensor._backprop(order, seed, on_step)
+    def _backward_pass(self, seed: np.ndarray, on_step: Any = None) -> None:
+        """Order the graph once (iteratively, :func:`~micrograd_ext.core.graph.topological_order`), then :meth:`_backprop`."""
+        Tensor._backprop(topological_order(self), seed, on_step)
 
     @staticmethod
     def _backprop(order: list[Tensor], seed: np.ndarray, on_step: Any = None) -> None:

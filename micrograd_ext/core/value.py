@@ -34,6 +34,7 @@ into the parents' ``.grad``; ``backward()`` then calls the closure.
 
 from __future__ import annotations
 
+import heapq
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
@@ -389,90 +390,12 @@ class Value:
             )
         return _check_number(1.0 if grad is None else grad, "backward")
 
-    @staticmethod
-    def _backprop(order: list[Value], seed: float) -> None:
-        """The chain rule over ``order`` (parents before children, root last).
-
-        Walking from the root back, each node's ``grad`` is final when we reach it
-        (all its consumers come later in ``order`` and are done), so we add
-        ``local * grad`` into each parent: ``d root / d parent`` is the sum over
-        its edges of (local derivative) x (gradient of the node above).
-        A node whose gradient is 0 adds nothing and is skipped.
-        """
-        for node in order:  # intermediate nodes get this pass's gradient
-            if node._a is not None:
-                node.grad = 0.0
-        order[-1].grad += seed  # a leaf root accumulates like any leaf
-        if MODE.anomaly:
-            return Value._backprop_checked(order)
-        for node in reversed(order):
-            g = node.grad
-            if not g:
-                continue
-            b = node._b
-            if b.__class__ is Value:  # two parents, the common case
-                node._a.grad += node._da * g
-                b.grad += node._db * g
-            elif b is None:
-                a = node._a
-                if a is not None:  # one parent (a leaf has none)
-                    a.grad += node._da * g
-            elif b is NARY:
-                for parent, local in zip(node._a, node._da):
-                    parent.grad += local * g
-            else:  # CLOSURE: micrograd's out._backward
-                _run_closure(node)
-
-    @staticmethod
-    def _backprop_traced(order: list[Value], seed: float, on_step: Any) -> None:
-        """:meth:`_backprop` with a report of every step (:func:`~micrograd_ext.core.graph.trace_backward`).
-
-        The same order, the same skip of zero gradients and the same ``local * g``
-        products and additions as the fast loop, so the gradients are bit for bit equal.
-        """
-        for node in order:
-            if node._a is not None:
-                node.grad = 0.0
-        order[-1].grad += seed
-        for node in reversed(order):
-            g = node.grad
-            if not g or node._a is None:
-                continue
-            if node._b is CLOSURE:
-                parents = _parents(node)
-                before = [p.grad for p in parents]
-                _run_closure(node)
-                for k, p in enumerate(parents):
-                    c = p.grad - before[k]
-                    on_step(node, k, p, c / g, "from _backward", g, c)
-                continue
-            fs = node.formulas
-            for k, (parent, local) in enumerate(zip(_parents(node), node.local_grads)):
-                c = local * g
-                parent.grad += c
-                on_step(node, k, parent, local, fs[k], g, c)
-
-    @staticmethod
-    def _backprop_checked(order: list[Value]) -> None:
-        """:meth:`_backprop` under :func:`~micrograd_ext.core.graph.detect_anomaly`: stop at the first non-finite gradient."""
-        for node in reversed(order):
-            g = node.grad
-            if node._a is None:
-                continue
-            if node._b is CLOSURE:
-                _run_closure(node)
-                continue
-            for parent, local in zip(_parents(node), node.local_grads):
-                before = parent.grad
-                parent.grad = before + local * g
-                if not _isfinite(parent.grad) and _isfinite(before):
-                    ins = ", ".join(repr(p.data) for p in _parents(node))
-                    name = f" '{parent.label}'" if parent.label else ""
-                    raise AnomalyError(
-                        f"backward: '{node._op}' with inputs ({ins}), output {node.data!r} and gradient {g!r} "
-                        f"gave the non-finite gradient {parent.grad!r} to its input{name} (data={parent.data!r}) "
-                        f"through the local derivative {local!r}"
-                    )
+    def _backward_pass(self, seed: float, on_step: Any = None) -> None:
+        """The backward pass from this node (see :func:`backprop`)."""
+        if on_step is not None or MODE.anomaly:
+            _backprop_general(self, seed, on_step)
+        else:
+            backprop(self, seed)
 
     # -- conveniences -------------------------------------------------------------------------
 
@@ -498,6 +421,209 @@ class Value:
 
     def __repr__(self) -> str:
         return f"Value(data={self.data}, grad={self.grad})"
+
+
+# ---------------------------------------------------------------------------
+# The backward pass
+# ---------------------------------------------------------------------------
+
+#: Nodes made up to this many node creations before the root are ordered in a list
+#: indexed by creation number; older ones (an intermediate computed long ago and reused)
+#: in a heap, so the list never grows past this length (8 bytes an entry).
+WINDOW = 1 << 21
+
+
+def backprop(root: Value, seed: float) -> None:
+    """The chain rule from ``root`` back: one pass over the nodes, newest first.
+
+    A node's inputs are always made before it, so they have smaller creation numbers
+    (``_seq``): visiting nodes from the newest to the oldest visits every node after
+    all the nodes that use it, which is all the chain rule needs (its ``grad`` is
+    complete when we reach it).  So there is no separate ordering step: ``pending[j]``
+    holds the node made ``j`` creations before the root, filled in when a gradient
+    first reaches it, and one scan down that list is the whole pass.  At each node we
+    add ``local * grad`` into each input: ``d root / d input`` is the sum over its
+    edges of (local derivative) x (gradient of the node above).
+
+    Semantics (as PyTorch's where it has them): every intermediate node the root
+    depends on gets this pass's gradient (the first contribution *sets* it); leaves
+    (parameters, inputs, constants) *accumulate*.  A node whose gradient is 0 passes
+    0.0 along its edges without multiplying (so an infinite local derivative behind a
+    dead relu gives 0, not nan), and its inputs still show this pass's gradient.
+    """
+    if root._a is None:  # a leaf root accumulates like any leaf
+        root.grad += seed
+        return
+    top = root._seq
+    root.grad = seed
+    pending: list[Any] = [root]
+    n = 1
+    far: list[int] = []  # a heap of j = top - seq (smallest first: newest first) for nodes older than WINDOW
+    far_nodes: dict[int, Value] = {}
+    i = 0
+    while True:
+        if i < n:
+            node = pending[i]
+            i += 1
+            if node is None:
+                continue
+        elif far:
+            node = far_nodes.pop(heapq.heappop(far))
+        else:
+            return
+        g = node.grad
+        b = node._b
+        if b is CLOSURE or b is NARY:
+            _visit_slow(node, g, pending, far, far_nodes, top)
+            n = len(pending)
+            continue
+        # -- one or two parents, the common case, written out: first the input `a`
+        a = node._a
+        c = node._da * g if g else 0.0
+        if a._a is None:  # a leaf accumulates
+            a.grad += c
+        else:
+            j = top - a._seq
+            if j < n:
+                if pending[j] is None:
+                    pending[j] = a
+                    a.grad = c
+                else:
+                    a.grad += c
+            elif j < WINDOW:
+                pending.extend([None] * (j + 1 - n))
+                n = j + 1
+                pending[j] = a
+                a.grad = c
+            elif j in far_nodes or _push_far(a, j, c, far, far_nodes):
+                a.grad += c
+        if b is None:
+            continue
+        # -- then the second input `b`, the same way
+        c = node._db * g if g else 0.0
+        if b._a is None:
+            b.grad += c
+        else:
+            j = top - b._seq
+            if j < n:
+                if pending[j] is None:
+                    pending[j] = b
+                    b.grad = c
+                else:
+                    b.grad += c
+            elif j < WINDOW:
+                pending.extend([None] * (j + 1 - n))
+                n = j + 1
+                pending[j] = b
+                b.grad = c
+            elif j in far_nodes or _push_far(b, j, c, far, far_nodes):
+                b.grad += c
+
+
+def _push_far(p: Value, j: int, c: float, far: list[int], far_nodes: dict[int, Value]) -> bool:
+    """First gradient for a node older than the window: into the heap, gradient set.  Returns False."""
+    far_nodes[j] = p
+    heapq.heappush(far, j)
+    p.grad = c
+    return False
+
+
+def _reach(p: Value, c: float | None, pending: list[Any], far: list[int], far_nodes: dict[int, Value], top: int) -> None:
+    """Give input ``p`` the contribution ``c`` (``None``: none, but mark it reached)."""
+    if p._a is None:
+        if c is not None:
+            p.grad += c
+        return
+    j = top - p._seq
+    if j < WINDOW:
+        if j >= len(pending):
+            pending.extend([None] * (j + 1 - len(pending)))
+        if pending[j] is None:
+            pending[j] = p
+            p.grad = 0.0 if c is None else c
+        elif c is not None:
+            p.grad += c
+    elif j in far_nodes:
+        if c is not None:
+            p.grad += c
+    else:
+        _push_far(p, j, 0.0 if c is None else c, far, far_nodes)
+
+
+def _visit_slow(node: Value, g: float, pending: list[Any], far: list[int], far_nodes: dict[int, Value], top: int) -> None:
+    """One node of :func:`backprop` that is not the common case: a zero gradient, an n-ary node, a closure."""
+    parents = _parents(node)
+    if node._b is CLOSURE:
+        for p in parents:  # reached: reset before the closure adds into them
+            _reach(p, None, pending, far, far_nodes, top)
+        if g:
+            _run_closure(node)
+        return
+    for p, d in zip(parents, node._da):
+        _reach(p, d * g if g else 0.0, pending, far, far_nodes, top)
+
+
+def order_newest_first(root: Value) -> list[Value]:
+    """The nodes :func:`backprop` visits, in the order it visits them: every intermediate
+    node ``root`` depends on, newest first (decreasing creation number)."""
+    seen = {id(root): root}
+    stack = [root]
+    while stack:
+        for p in _parents(stack.pop()):
+            if p._a is not None and id(p) not in seen:
+                seen[id(p)] = p
+                stack.append(p)
+    return sorted(seen.values(), key=lambda v: -v._seq)
+
+
+def _backprop_general(root: Value, seed: float, on_step: Any = None) -> None:
+    """:func:`backprop` for :func:`~micrograd_ext.core.graph.trace_backward` and ``detect_anomaly()``.
+
+    The same nodes in the same order, the same products ``local * g`` and the same
+    first-set-then-add rule, so the gradients are bit for bit those of the fast pass;
+    it reports each step to ``on_step`` and, under ``detect_anomaly()``, stops at the
+    first gradient that becomes non-finite, naming the op.
+    """
+    if root._a is None:
+        root.grad += seed
+        return
+    reached = {id(root)}
+    root.grad = seed
+    anomaly = MODE.anomaly
+    for node in order_newest_first(root):
+        g = node.grad
+        parents = _parents(node)
+        if node._b is CLOSURE:
+            for p in parents:
+                if p._a is not None and id(p) not in reached:
+                    reached.add(id(p))
+                    p.grad = 0.0
+            if g:
+                before = [p.grad for p in parents]
+                _run_closure(node)
+                if on_step is not None:
+                    for k, p in enumerate(parents):
+                        c = p.grad - before[k]
+                        on_step(node, k, p, c / g, "from _backward", g, c)
+            continue
+        fs = node.formulas if (g and on_step is not None) else ()
+        for k, (p, local) in enumerate(zip(parents, node.local_grads)):
+            first = p._a is not None and id(p) not in reached
+            if first:
+                reached.add(id(p))
+            c = local * g if g else 0.0
+            before = p.grad
+            p.grad = c if first else before + c
+            if anomaly and not _isfinite(p.grad) and (first or _isfinite(before)):
+                ins = ", ".join(repr(q.data) for q in parents)
+                name = f" '{p.label}'" if p.label else ""
+                raise AnomalyError(
+                    f"backward: '{node._op}' with inputs ({ins}), output {node.data!r} and gradient {g!r} "
+                    f"gave the non-finite gradient {p.grad!r} to its input{name} (data={p.data!r}) "
+                    f"through the local derivative {local!r}"
+                )
+            if on_step is not None and g:
+                on_step(node, k, p, local, fs[k], g, c)
 
 
 # ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from micrograd_ext.core.graph import AnomalyError, detect_anomaly, enable_grad, no_grad, run_backward
+from micrograd_ext.core.graph import AnomalyError, detect_anomaly, enable_grad, no_grad, topological_order
 from micrograd_ext.engine import DomainError, Value
 
 EPS = 1e-6
@@ -334,12 +334,26 @@ def _micrograd_build_topo(root):
     return topo
 
 
-def test_backward_order_is_micrograds_build_topo():
+def test_topological_order_is_micrograds_build_topo():
     a, b = Value(1.0), Value(2.0)
     c = a * b
     d = (c + a).tanh() * (b - c) + a.exp()
-    order = run_backward(d, 1.0)
-    assert order == _micrograd_build_topo(d)
+    assert topological_order(d) == _micrograd_build_topo(d)
+
+
+def test_backward_visits_each_node_after_every_node_that_uses_it():
+    from micrograd_ext.core.graph import trace_backward
+
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = (c + a).tanh() * (b - c) + a.exp() * c
+    steps = trace_backward(d)
+    first_as_node = {}
+    for s in steps:
+        first_as_node.setdefault(id(s.node), s.number)
+    for s in steps:  # an edge into p is done before p passes its gradient on
+        if id(s.parent) in first_as_node:
+            assert s.number < first_as_node[id(s.parent)]
 
 
 @pytest.mark.slow
