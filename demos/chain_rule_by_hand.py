@@ -26,6 +26,7 @@ import re
 import shutil
 import sys
 
+from micrograd_ext.core.graph import edges, op_name
 from micrograd_ext.engine import Value
 
 
@@ -50,8 +51,8 @@ def all_paths(root: Value, target: Value) -> list[tuple[list[Value], list[float]
         if node is target:
             found.append((nodes, facs))
             continue
-        for p, d in zip(node._prev, node._local):
-            stack.append((p, nodes + [p], facs + [d]))
+        for e in edges(node):  # each incoming edge: its parent and its local derivative
+            stack.append((e.parent, nodes + [e.parent], facs + [e.local]))
     found.reverse()
     return found
 
@@ -68,10 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print("Step 1. Every local derivative (each node with respect to each of its inputs):")
     for node in (u, v, L):
-        names = {"a": node._prev[0].label, "b": node._prev[-1].label, "out": node.label}
-        for k, (parent, d, formula) in enumerate(zip(node._prev, node.local_grads, node.formulas)):
-            mine = re.sub(r"\b(a|b|out)\b", lambda m, nm=names: nm[m.group(1)], formula)
-            print(f"  d{node.label}/d{parent.label:<2} = {mine:<4} = {d:<3g} (rule for a {node._op} b: d/d{'ab'[k]} = {formula})")
+        for e in edges(node):
+            names = {sym: n.label for sym, n in e.names.items()}  # which node each symbol of the formula is
+            mine = re.sub(r"\b(a|b|out)\b", lambda m, nm=names: nm[m.group(1)], e.formula)
+            print(f"  d{node.label}/d{e.parent.label:<2} = {mine:<4} = {e.local:<3g} "
+                  f"(rule for a {op_name(node)} b: d/d{'ab'[e.index]} = {e.formula})")
     L.backward()
     ok = True
     print()

@@ -23,6 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .graph import no_grad
 from .value import Value
 
@@ -106,60 +108,93 @@ def _takes_no_args(f: Callable[..., Any]) -> bool:
                    for p in sig.parameters.values())
 
 
-def gradcheck(f: Callable[..., Value], inputs: Sequence[Value], eps: float = 1e-6, tol: float = 1e-6) -> GradcheckReport:
+def gradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6, tol: float = 1e-6) -> GradcheckReport:
     """Compare ``backward()`` with central finite differences for ``f`` at ``inputs``.
 
     ``f`` is called as ``f(*inputs)``, or as ``f()`` if it takes no arguments (e.g.
     a closure over a model, with ``inputs=model.parameters()``); it must return a
-    scalar :class:`Value` and build its graph afresh from the inputs' current
-    ``.data`` on every call.  ``inputs`` are leaf Values (no parents).
+    scalar :class:`Value` (or a one-element ``Tensor``) and build its graph afresh from
+    the inputs' current ``.data`` on every call.  ``inputs`` are leaves: ``Value``s,
+    or ``Tensor``s with ``requires_grad=True`` (each of their elements is one row,
+    labelled ``W[i,j]``).
 
     Returns a :class:`GradcheckReport`: ``.ok`` (every relative error at most
     ``tol``), ``.max_rel_error``, ``.worst``, ``.rows`` (one :class:`GradcheckRow`
-    per input); ``print(report)`` shows the table.  The inputs' ``data`` and
+    per input element); ``print(report)`` shows the table.  The inputs' ``data`` and
     ``grad`` are left as they were.
     """
+    from .tensor import Tensor
+
     ins = list(inputs)
     for k, x in enumerate(ins):
-        if not isinstance(x, Value):
-            raise TypeError(f"gradcheck: input {k} is a {type(x).__name__} (expected a Value)")
+        if not isinstance(x, (Value, Tensor)):
+            raise TypeError(f"gradcheck: input {k} is a {type(x).__name__} (expected a Value or a Tensor)")
         if x._prev:
-            raise ValueError(f"gradcheck: input {k} {x.label!r} is the result of '{x._op}' (expected a leaf Value, "
-                             "one made with Value(...), since its .data is perturbed)")
+            raise ValueError(f"gradcheck: input {k} {x.label!r} is the result of '{x._op}' (expected a leaf, "
+                             "one made with Value(...) or Tensor(..., requires_grad=True), since its .data is perturbed)")
+        if isinstance(x, Tensor) and not x.requires_grad:
+            raise ValueError(f"gradcheck: Tensor input {k} {x.label!r} has requires_grad=False (expected a parameter)")
     if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
         raise ValueError(f"gradcheck: eps = {eps!r} (expected a small positive number, e.g. 1e-6)")
     if not (isinstance(tol, (int, float)) and tol >= 0):
         raise ValueError(f"gradcheck: tol = {tol!r} (expected a number >= 0)")
     call = f if _takes_no_args(f) else (lambda: f(*ins))
 
-    def evaluate() -> Value:
+    def output() -> Any:
         out = call()
-        if not isinstance(out, Value):
-            raise TypeError(f"gradcheck: f returned a {type(out).__name__} (expected a scalar Value)")
-        return out
+        if isinstance(out, Value) or (isinstance(out, Tensor) and out.data.size == 1):
+            return out
+        raise TypeError(f"gradcheck: f returned a {type(out).__name__} (expected a scalar Value or a one-element Tensor)")
 
-    saved = [(x.data, x.grad) for x in ins]
+    def evaluate() -> float:
+        return _scalar(output())
+
+    # one slot per scalar: (row label, read data, write data, read the analytic gradient)
+    slots: list[tuple[str, Callable[[], float], Callable[[float], None], Callable[[], float]]] = []
+    for k, x in enumerate(ins):
+        name = x.label or f"x{k}"
+        if isinstance(x, Value):
+            slots.append((x.label, lambda x=x: x.data, lambda v, x=x: setattr(x, "data", v),
+                          lambda x=x: x.grad))
+            continue
+        for idx in np.ndindex(*x.data.shape):
+            slots.append((f"{name}[{','.join(map(str, idx))}]" if idx else name,
+                          lambda x=x, idx=idx: float(x.data[idx]),
+                          lambda v, x=x, idx=idx: x.data.__setitem__(idx, v),
+                          lambda x=x, idx=idx: 0.0 if x.grad is None else float(np.asarray(x.grad)[idx])))
+    saved = [(x.data.copy() if isinstance(x, Tensor) else x.data, x.grad) for x in ins]
     try:
         for x in ins:
-            x.grad = 0.0
-        out = evaluate()
+            x.grad = None if isinstance(x, Tensor) else 0.0
+        out = output()
         out.backward()
-        analytic = [x.grad for x in ins]  # a Value passed twice: read the same (full) gradient twice
+        out_value = _scalar(out)
+        analytic = [read_grad() for _, _, _, read_grad in slots]  # a Value passed twice: its whole gradient twice
         numeric = []
         with no_grad():
-            for x, (d0, _) in zip(ins, saved):
+            for _, read, write, _ in slots:
+                d0 = read()
                 xp, xm = d0 + eps, d0 - eps  # divide by xp - xm: the step really taken after rounding
-                x.data = xp
-                fp = evaluate().data
-                x.data = xm
-                fm = evaluate().data
-                x.data = d0
+                write(xp)
+                fp = evaluate()
+                write(xm)
+                fm = evaluate()
+                write(d0)
                 numeric.append((fp - fm) / (xp - xm))
     finally:
         for x, (d0, g0) in zip(ins, saved):
-            x.data, x.grad = d0, g0
+            if isinstance(x, Tensor):
+                x.data[...] = d0
+            else:
+                x.data = d0
+            x.grad = g0
     rows = []
-    for k, (x, a, n) in enumerate(zip(ins, analytic, numeric)):
+    for k, ((label, read, _, _), a, n) in enumerate(zip(slots, analytic, numeric)):
         rel = relative_error(a, n)
-        rows.append(GradcheckRow(k, x.label, x.data, a, n, abs(a - n), rel, rel <= tol))
-    return GradcheckReport(rows, float(eps), float(tol), out.data)
+        rows.append(GradcheckRow(k, label, read(), a, n, abs(a - n), rel, rel <= tol))
+    return GradcheckReport(rows, float(eps), float(tol), out_value)
+
+
+def _scalar(out: Any) -> float:
+    data = out.data
+    return float(data.reshape(())) if hasattr(data, "reshape") else float(data)

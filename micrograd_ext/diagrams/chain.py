@@ -178,12 +178,18 @@ class Path:
         """The product as text: ``dC/da(2)[1] * da(2)[1]/dz(2)[1] * dz(2)[1]/dw(2)[1,2]``.
 
         With ``numbers=True`` the numeric factors follow: ``... = 0.31 * 0.21 * 0.77 = 0.0501``.
+        On a Tensor graph the factors are vector-Jacobian products: the numbers part names
+        each edge's backward rule and the contribution's shape and largest entry.
         """
         parts = self.partials(ids)
         s = " * ".join(parts) if parts else "1"
         if numbers:
-            nums = " * ".join(_num(f, digits) for f in self.factors) if self.factors else "1"
-            s += f" = {nums} = {_num(self.product, digits)}"
+            if isinstance(self.product, np.ndarray):
+                rules = " o ".join(f"[{f}]" for f in self.formulas()) or "1"
+                s += f" = {rules} = {_num(self.product, digits)}"
+            else:
+                nums = " * ".join(_num(f, digits) for f in self.factors) if self.factors else "1"
+                s += f" = {nums} = {_num(self.product, digits)}"
         return s
 
     def latex(self, ids: dict[Any, str] | None = None) -> str:
@@ -194,7 +200,10 @@ class Path:
         return " ".join(rf"\frac{{\partial {syms[k]}}}{{\partial {syms[k + 1]}}}" for k in range(len(self.edges)))
 
 
-def _num(x: float, digits: int = 6) -> str:
+def _num(x: Any, digits: int = 6) -> str:
+    if isinstance(x, np.ndarray):
+        big = float(np.max(np.abs(x))) if x.size else 0.0
+        return f"array of shape {x.shape} (largest |entry| {big:.{digits}g})"
     if x == 0:
         return "0"  # never "-0"
     s = f"{x:.{digits}g}"
@@ -238,7 +247,10 @@ class Paths(list):
             lines.append(f"  path {k}: {p.text(self.ids)}")
             lines.append(f"          = {p.text(self.ids, numbers=True, digits=digits).split(' = ', 1)[1]}")
         total = self.total
-        lines.append(f"  sum = {total:.15g}" if total != 0 else "  sum = 0")
+        if isinstance(total, np.ndarray):
+            lines.append(f"  sum = {_num(total, digits)}")
+        else:
+            lines.append(f"  sum = {total:.15g}" if total != 0 else "  sum = 0")
         return "\n".join(lines)
 
     def latex(self, max_terms: int = 12) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import graphviz
+import numpy as np
 
 from ..core.graph import creation_number, edges, parents
 
@@ -154,8 +155,17 @@ def save(diagram: graphviz.Digraph, path: str, format: str | None = None) -> str
 
 
 def _fmt(x: Any, digits: int = 4) -> str:
-    """A number for a label: ``digits`` significant digits, ``0`` for both zeros (never ``-0.0000``)."""
-    x = float(x)
+    """A number for a label: ``digits`` significant digits, ``0`` for both zeros (never ``-0.0000``).
+
+    An array of more than one element is shown by its shape and largest entry; ``None``
+    (a Tensor edge whose Jacobian is not stored) as ``VJP``.
+    """
+    if x is None:
+        return "VJP"
+    if hasattr(x, "shape") and getattr(x, "size", 1) != 1:
+        big = float(np.max(np.abs(x))) if x.size else 0.0
+        return f"array {tuple(x.shape)}, |max| {_fmt(big, digits)}"
+    x = float(np.asarray(x).reshape(()) if hasattr(x, "shape") else x)
     if x == 0:
         return "0"
     if math.isnan(x) or math.isinf(x):

@@ -148,7 +148,10 @@ def _add_legend(g: Diagram, ps: chain.Paths, digits: int) -> None:
         c.attr(label="chain rule: sum over paths of products of local derivatives", style="rounded",
                color="#999999", fontsize="11", fontcolor="#444444")
         for k, p in enumerate(shown):
-            facs = " × ".join(_fmt(f, digits) for f in p.factors) or "1"
+            if hasattr(p.product, "shape"):  # a Tensor graph: the chain of backward rules along the path
+                facs = " ∘ ".join(f"[{f}]" for f in p.formulas()) or "1"
+            else:
+                facs = " × ".join(_fmt(f, digits) for f in p.factors) or "1"
             text = f"path {k + 1}: {facs} = {_fmt(p.product, digits + 2)}"
             nid = f"legend_path{k + 1}"
             c.node(nid, _plain(text), shape="plaintext", fontcolor=PATH_COLORS[k % len(PATH_COLORS)],

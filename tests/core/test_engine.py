@@ -12,6 +12,7 @@ import gc
 import math
 
 import pytest
+from fdiff import fd_partial
 
 from micrograd_ext.core.graph import AnomalyError, detect_anomaly, enable_grad, no_grad, topological_order
 from micrograd_ext.engine import DomainError, Value
@@ -21,11 +22,7 @@ EPS = 1e-6
 
 def fd(f, xs: list[float], i: int, h: float = EPS) -> float:
     """Central finite difference of the float function f (built from Value ops) in argument i."""
-    up = list(xs)
-    dn = list(xs)
-    up[i] += h
-    dn[i] -= h
-    return (f(*[Value(v) for v in up]).data - f(*[Value(v) for v in dn]).data) / (2 * h)
+    return fd_partial(lambda v: f(*[Value(x) for x in v]).data, xs, i, h)
 
 
 def grads(f, xs: list[float]) -> tuple[float, list[float]]:

@@ -90,3 +90,17 @@ def test_bad_arguments():
         gradcheck(lambda x: 1.0, [a])
     with pytest.raises(ValueError, match="eps"):
         gradcheck(lambda x: x, [a], eps=0)
+
+
+def test_tensor_inputs_one_row_per_element_and_a_wrong_op_is_caught() -> None:
+    import numpy as np
+
+    from micrograd_ext import Tensor, define_op
+
+    W = Tensor(np.array([[0.3, -0.2], [0.5, 0.1]]), requires_grad=True, label="W")
+    x = Tensor(np.array([1.0, -2.0]))
+    rep = gradcheck(lambda W: (W @ x).tanh().sum(), [W])
+    assert rep.ok and [r.label for r in rep.rows] == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]"]
+    bad = define_op("bad_tanh_tensor_gradcheck", "tanh(a)", "1 - out", replace=True)
+    rep = gradcheck(lambda W: bad(W @ x).sum(), [W])
+    assert not rep.ok and W.grad is None  # the input's grad is left as it was

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fdiff import fd_jacobian
 
 from micrograd_ext.core.jacobian import jacobian, jacobian_values
 from micrograd_ext.core.tensor import Tensor
 from micrograd_ext.engine import Value
-
-
-def fd_jacobian(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences of a numpy function: shape f(x).shape + x.shape."""
-    y0 = np.asarray(f(x))
-    J = np.zeros(y0.shape + x.shape)
-    for idx in np.ndindex(*x.shape):
-        xp, xm = x.copy(), x.copy()
-        xp[idx] += eps
-        xm[idx] -= eps
-        J[(Ellipsis,) + idx] = (np.asarray(f(xp)) - np.asarray(f(xm))) / (2 * eps)
-    return J
-
 
 rng = np.random.default_rng(7)
 W = rng.normal(size=(4, 3))

@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pytest
+from fdiff import fd_grads
 
 from micrograd_ext.core.graph import AnomalyError, detect_anomaly, no_grad
 from micrograd_ext.core.ops import OPS, DomainError
@@ -21,21 +22,6 @@ RNG = np.random.default_rng(1234)
 
 
 # -- the oracle -------------------------------------------------------------------------------
-
-
-def fd_grads(f, arrays: list[np.ndarray], eps: float = 1e-6) -> list[np.ndarray]:
-    """Central finite differences of the scalar function ``f(*arrays)`` with respect to each array."""
-    grads = []
-    for k, a in enumerate(arrays):
-        g = np.zeros_like(a, dtype=np.float64)
-        for idx in np.ndindex(a.shape):
-            plus = [x.copy() for x in arrays]
-            minus = [x.copy() for x in arrays]
-            plus[k][idx] += eps
-            minus[k][idx] -= eps
-            g[idx] = (f(*plus) - f(*minus)) / (2 * eps)
-        grads.append(g)
-    return grads
 
 
 def check_op(op, *arrays: np.ndarray, tol: float = 1e-6, eps: float = 1e-6):
