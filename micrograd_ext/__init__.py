@@ -15,6 +15,7 @@ other module names of release 0.1.0 (``micrograd_ext.nn``, ``.viz``, ``.tensor``
 """
 
 from . import _aliases
+from .core.autodiff import grad, hessian, hvp, jvp
 from .core.graph import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .core.ops import OPS, RULES, DomainError, define_op
 from .core.tensor import TENSOR_OPS, TENSOR_RULES, Tensor
@@ -32,6 +33,10 @@ __all__ = [
     "RULES",
     "TENSOR_RULES",
     "define_op",
+    "grad",
+    "hessian",
+    "hvp",
+    "jvp",
     "DomainError",
     "AnomalyError",
     "detect_anomaly",

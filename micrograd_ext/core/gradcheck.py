@@ -28,7 +28,7 @@ import numpy as np
 from .graph import no_grad
 from .value import Value
 
-__all__ = ["gradcheck", "GradcheckReport", "GradcheckRow", "relative_error"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckReport", "GradcheckRow", "relative_error"]
 
 
 def relative_error(analytic: float, numeric: float) -> float:
@@ -62,6 +62,7 @@ class GradcheckReport:
     eps: float
     tol: float
     output: float
+    name: str = "gradcheck"
     max_rel_error: float = field(init=False)
     worst: GradcheckRow | None = field(init=False)
 
@@ -93,8 +94,9 @@ class GradcheckReport:
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        head = (f"gradcheck: {'PASS' if self.ok else 'FAIL'}: worst relative error {self.max_rel_error:.3e} "
-                f"(tolerance {self.tol:g}, eps {self.eps:g}, {len(self.rows)} inputs"
+        what = "inputs" if self.name == "gradcheck" else "second derivatives"
+        head = (f"{self.name}: {'PASS' if self.ok else 'FAIL'}: worst relative error {self.max_rel_error:.3e} "
+                f"(tolerance {self.tol:g}, eps {self.eps:g}, {len(self.rows)} {what}"
                 + (f", {len(self.failures)} failing" if not self.ok else "") + ")")
         return head + "\n" + self.table()
 
@@ -198,3 +200,68 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6, t
 def _scalar(out: Any) -> float:
     data = out.data
     return float(data.reshape(())) if hasattr(data, "reshape") else float(data)
+
+
+def gradgradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-5, tol: float = 1e-5) -> GradcheckReport:
+    """Second order: the Hessian by reverse over reverse against finite differences of the gradient.
+
+    Each row is one entry ``d^2 f / d x_i d x_j``: ``analytic`` from
+    :func:`micrograd_ext.hessian` (``backward(create_graph=True)``: the op tables'
+    derivative expressions evaluated on graph nodes), ``numeric`` the central
+    difference of the *first* derivative (a plain ``backward()``, numbers only) as
+    ``x_j`` moves.  Inputs as for :func:`gradcheck`; they are left as they were.
+    """
+    from .autodiff import hessian
+    from .tensor import Tensor
+
+    ins = list(inputs)
+    rows_of = gradcheck(f, ins, eps=eps, tol=tol)  # validates the inputs, checks first order too
+    names = [r.label or f"x{r.index}" for r in rows_of.rows]
+    H = np.asarray(hessian(f, ins)).reshape(len(names), len(names))
+    call = f if _takes_no_args(f) else (lambda: f(*ins))
+
+    def gradient() -> np.ndarray:
+        for x in ins:
+            x.grad = None if isinstance(x, Tensor) else 0.0
+        call().backward()
+        return np.concatenate([np.ravel(np.asarray(0.0 if x.grad is None else x.grad, dtype=np.float64)) for x in ins])
+
+    flat: list[tuple[Any, Any]] = []  # (input, index or None)
+    for x in ins:
+        if isinstance(x, Tensor):
+            flat += [(x, idx) for idx in np.ndindex(*x.data.shape)]
+        else:
+            flat.append((x, None))
+    saved = [(x.data.copy() if isinstance(x, Tensor) else x.data, x.grad) for x in ins]
+    numeric = np.zeros_like(H)
+    try:
+        for j, (x, idx) in enumerate(flat):
+            d0 = float(x.data[idx]) if idx is not None else x.data
+            cols = []
+            for v in (d0 + eps, d0 - eps):
+                if idx is not None:
+                    x.data[idx] = v
+                else:
+                    x.data = v
+                cols.append(gradient())
+            if idx is not None:
+                x.data[idx] = d0
+            else:
+                x.data = d0
+            numeric[:, j] = (cols[0] - cols[1]) / (2 * eps)
+    finally:
+        for x, (d0, g0) in zip(ins, saved):
+            if isinstance(x, Tensor):
+                x.data[...] = d0
+            else:
+                x.data = d0
+            x.grad = g0
+    rows = []
+    k = 0
+    for i in range(len(names)):
+        for j in range(len(names)):
+            a, n = float(H[i, j]), float(numeric[i, j])
+            rel = relative_error(a, n)
+            rows.append(GradcheckRow(k, f"d2/d{names[i]} d{names[j]}", 0.0, a, n, abs(a - n), rel, rel <= tol))
+            k += 1
+    return GradcheckReport(rows, float(eps), float(tol), rows_of.output, name="gradgradcheck")

@@ -42,11 +42,14 @@ __all__ = [
 
 
 class _Mode:
-    __slots__ = ("grad", "anomaly")
+    __slots__ = ("grad", "anomaly", "rule")
 
     def __init__(self) -> None:
         self.grad = True
         self.anomaly = False
+        #: the op whose derivative is being evaluated on graph nodes (``backward(create_graph=True)``),
+        #: during which turning a node into a number is an error (it would cut the graph)
+        self.rule: str | None = None
 
 
 MODE = _Mode()
@@ -78,6 +81,27 @@ def enable_grad() -> Iterator[None]:
 
 def is_grad_enabled() -> bool:
     return MODE.grad
+
+
+@contextlib.contextmanager
+def evaluating_rule(op: str) -> Iterator[None]:
+    """Mark that ``op``'s derivative is being evaluated on graph nodes (see :data:`MODE` ``.rule``)."""
+    prev, MODE.rule = MODE.rule, op
+    try:
+        yield
+    finally:
+        MODE.rule = prev
+
+
+def refuse_number(node: Any, how: str) -> None:
+    """Raise if a derivative rule is turning a graph node into a number (``float(node)``, ``math.log(node)``)."""
+    if MODE.rule is not None:
+        raise TypeError(
+            f"the derivative of {MODE.rule!r} turned a {type(node).__name__} into a number ({how}) while "
+            "derivatives of derivatives were being built; a rule must use the op table's primitives "
+            "(exp, log, tanh, ...) and arithmetic on its inputs, never math.* or float(), or the second "
+            "derivative would silently lose that term"
+        )
 
 
 @contextlib.contextmanager

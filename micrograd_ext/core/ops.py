@@ -47,6 +47,7 @@ reports it), and so does a local derivative whose intermediate underflows.
 
 from __future__ import annotations
 
+import ast
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
@@ -178,7 +179,8 @@ def register_backend(name: str, namespace: dict[str, Any]) -> None:
     """Add (or extend) a backend; an engine registers its node functions this way."""
     BACKENDS.setdefault(name, {"__builtins__": {}}).update(namespace)
     for op in OPS.values():
-        op._compiled.pop(name, None)
+        if hasattr(op, "_compiled"):
+            op._compiled.pop(name, None)
 
 
 def namespace(backend: str) -> SimpleNamespace:
@@ -442,6 +444,41 @@ def float_local(op: Op, ins: Sequence[float], params: dict[str, Any], out: float
         return ieee(op, "local", ins, params, out)
 
 
+_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Call, ast.Name, ast.Constant,
+            ast.Load, ast.operator, ast.unaryop, ast.cmpop, ast.BoolOp, ast.boolop)
+
+
+def check_expression(op: str, source: str, inputs: Sequence[str], params: Sequence[str], *, derivative: bool) -> None:
+    """Refuse an op expression that could turn a graph node into a number.
+
+    Allowed: arithmetic, calls of primitives by name, the inputs ``a``, ``b``, ``out``,
+    the parameters and constants; conditions (``x if k != 0 else y``) may test
+    parameters only.  No attributes (``a.data``), no indexing, no other names: so a
+    derivative evaluated on graph nodes is a graph, by construction.
+    """
+    what = "derivative" if derivative else "forward"
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as e:
+        raise SyntaxError(f"'{op}' {what}: {e.msg} in {source!r}") from None
+    values = set(inputs) | ({"out"} if derivative else set())
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED):
+            raise ValueError(f"'{op}' {what} {source!r}: {type(node).__name__} is not allowed (use arithmetic, "
+                             "primitives by name, the inputs, the parameters and constants)")
+        if isinstance(node, ast.Call) and (not isinstance(node.func, ast.Name) or node.keywords):
+            raise ValueError(f"'{op}' {what} {source!r}: call primitives by name with positional arguments")
+        if derivative and isinstance(node, (ast.Compare, ast.BoolOp)):
+            used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            if used & values:
+                raise ValueError(f"'{op}' derivative {source!r}: a condition on {sorted(used & values)} would be "
+                                 "a number, not a graph node (use a primitive such as step(a, ...))")
+        if isinstance(node, ast.IfExp) and derivative:
+            used = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+            if used & values:
+                raise ValueError(f"'{op}' derivative {source!r}: the condition may test parameters only")
+
+
 def define_op(
     name: str,
     forward: str,
@@ -482,6 +519,11 @@ def define_op(
     for d in (forward, *derivatives):
         if not isinstance(d, str):
             raise TypeError(f"define_op({name!r}): expressions must be strings, got {type(d).__name__}: {d!r:.60}")
+    inputs = ("a", "b")[: len(derivatives)]
+    pnames = tuple(params or {})
+    check_expression(name, forward, inputs, pnames, derivative=False)
+    for d in derivatives:
+        check_expression(name, d, inputs, pnames, derivative=True)
     if primitive:
         for backend, fn in primitive.items():
             if backend not in ("float", "array"):

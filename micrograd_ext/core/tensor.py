@@ -32,15 +32,24 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import numpy as np
 
 from . import ops as _ops
-from .graph import MODE, AnomalyError, Edge, next_seq, run_backward, topological_order
+from .graph import MODE, AnomalyError, Edge, evaluating_rule, next_seq, run_backward, topological_order
 from .ops import BCE_LOG_FLOOR, OPS, DomainError, Op, OpText
-from .tensor_ops import ARRAY_P, TENSOR_OPS, TENSOR_RULES, TensorOp, is_basic_index, ones, unbroadcast
+from .tensor_ops import (
+    ARRAY_P,
+    TENSOR_OPS,
+    TENSOR_RULES,
+    TensorOp,
+    is_basic_index,
+    ones,
+    scatter_add_array,
+    unbroadcast,
+)
 
 __all__ = [
     "Tensor",
@@ -499,14 +508,31 @@ class Tensor:
 
     # -- backward -----------------------------------------------------------------------------
 
-    def backward(self, grad: ArrayLike | None = None) -> None:
+    def backward(self, grad: ArrayLike | None = None, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every tensor this one depends on with ``d self / d tensor``.
 
         ``grad`` is the upstream gradient, of this tensor's shape; it may be left out
         only for a one-element tensor (a loss).  Intermediate nodes get this pass's
         gradient; leaves accumulate (call ``zero_grad()`` between steps).
+
+        ``create_graph=True``: every ``.grad`` becomes a ``Tensor``, a node of a new graph
+        (the VJPs written with Tensor operations), which can be differentiated again.
         """
-        run_backward(self, self._seed(grad))
+        seed = self._seed(grad)
+        if create_graph:
+            from .autodiff import vjp_pass
+
+            grads, nodes = vjp_pass([self], [Tensor(seed)], create_graph=True)
+            for key, g in grads.items():
+                node = nodes[key]
+                if not isinstance(g, Tensor):
+                    g = Tensor(g)
+                if not node._prev and node.grad is not None:
+                    node.grad = node.grad + g  # a leaf accumulates
+                else:
+                    node.grad = g
+            return
+        run_backward(self, seed)
 
     def _seed(self, grad: ArrayLike | None = None) -> np.ndarray:
         """The upstream gradient of :meth:`backward`, checked against this tensor's shape."""
@@ -536,10 +562,10 @@ class Tensor:
         if op is None or not self._prev:
             return ()
         fs = self.formulas
-        local = _elementwise_locals(self) if isinstance(op, Op) else None
+        local = elementwise_locals(self) if isinstance(op, Op) else None
 
         def vjp_of(k: int) -> Any:
-            return lambda upstream: _node_vjp(self, np.asarray(upstream, dtype=_f64), force=k)[k]
+            return lambda upstream: node_vjp(self, np.asarray(upstream, dtype=_f64), force=k)[k]
 
         return tuple(
             Edge(self, p, k, None if local is None else local[k], fs[k] if k < len(fs) else "",
@@ -569,7 +595,7 @@ class Tensor:
             g = node.grad
             if g is None or not node._prev:
                 continue
-            grads = _node_vjp(node, g)
+            grads = node_vjp(node, g)
             for k, (p, pg) in enumerate(zip(node._prev, grads)):
                 if pg is None:
                     continue
@@ -589,7 +615,32 @@ class Tensor:
                     on_step(node, k, p, None, fs[k] if k < len(fs) else "", g, pg)
 
 
-def _elementwise_locals(node: Tensor) -> tuple:
+def node_vjp_graph(node: Tensor, g: Tensor) -> tuple:
+    """:func:`node_vjp` on graph nodes: the gradients as Tensors, built with Tensor operations
+    (``backward(create_graph=True)``); elementwise local derivatives from the op table's
+    expressions evaluated on the nodes, structural VJPs from their rules with :data:`TENSOR_P`."""
+    op = node._op.op
+    prev = node._prev
+    needs = tuple(p.requires_grad for p in prev)
+    with evaluating_rule(op.name):
+        if isinstance(op, TensorOp):
+            return op.vjp_graph(TENSOR_P, prev, node, g, node._ctx, needs)
+        _, loc, _ = op.compiled("tensor")
+        local = loc(*prev, *node._op.params.values(), node)
+    grads = []
+    for p, d, need in zip(prev, local, needs):
+        if not need:
+            grads.append(None)
+        elif isinstance(d, float) and d == 1.0:
+            grads.append(_sum_to(g, p.data.shape))
+        elif isinstance(d, float) and d == -1.0:
+            grads.append(_sum_to(-g, p.data.shape))
+        else:
+            grads.append(_sum_to(g * d, p.data.shape))
+    return tuple(grads)
+
+
+def elementwise_locals(node: Tensor) -> tuple:
     """The local derivative of each input of an elementwise node, from its entry of :data:`~micrograd_ext.core.ops.OPS`."""
     text = node._op
     _, loc, _ = text.op.compiled("array")
@@ -597,7 +648,7 @@ def _elementwise_locals(node: Tensor) -> tuple:
         return loc(*[p.data for p in node._prev], *text.params.values(), node.data)  # detect_anomaly() reports them
 
 
-def _node_vjp(node: Tensor, g: np.ndarray, force: int | None = None) -> tuple:
+def node_vjp(node: Tensor, g: np.ndarray, force: int | None = None) -> tuple:
     """The gradients a node passes to its parents, given ``g = d root / d node`` (numpy).
 
     Elementwise ops: ``dA = dZ * local``, unbroadcast to ``A``'s shape; a constant local
@@ -611,7 +662,7 @@ def _node_vjp(node: Tensor, g: np.ndarray, force: int | None = None) -> tuple:
     if isinstance(op, TensorOp):
         return op.vjp(ARRAY_P, [p.data for p in prev], node.data, g, node._ctx, needs)
     grads = []
-    for p, d, need in zip(prev, _elementwise_locals(node), needs):
+    for p, d, need in zip(prev, elementwise_locals(node), needs):
         if not need:
             grads.append(None)
             continue
@@ -737,3 +788,92 @@ def _on_define(op: Any, method: bool | str) -> None:
 _ops._ON_DEFINE.append(_on_define)
 for _op in list(OPS.values()):
     _on_define(_op, getattr(_op, "method", False))
+
+
+# ---------------------------------------------------------------------------
+# The structural ops that the gradient graphs need, and the ``tensor`` backend
+# ---------------------------------------------------------------------------
+
+
+def _broadcast_to(x: Tensor, shape: tuple) -> Tensor:
+    """``x`` broadcast to ``shape``, a node (its VJP sums back to ``x``'s shape)."""
+    shape = tuple(shape)
+    if x.data.shape == shape:
+        return x
+    return _make(np.broadcast_to(x.data, shape), (x,), TENSOR_OPS["broadcast_to"].plain)
+
+
+def _sum_to(x: Tensor, shape: tuple) -> Tensor:
+    """``x`` summed down to ``shape`` (undoes broadcasting), a node."""
+    shape = tuple(shape)
+    if x.data.shape == shape:
+        return x
+    return _make(np.asarray(unbroadcast(x.data, shape)), (x,), TENSOR_OPS["sum_to"].plain)
+
+
+def _scatter_add(shape: tuple, index: Any, g: Tensor, basic: bool) -> Tensor:
+    """``zeros(shape); out[index] += g``, a node (the adjoint of indexing; its VJP is ``dZ[index]``)."""
+    return _make(scatter_add_array(tuple(shape), index, g.data, basic), (g,), TENSOR_OPS["scatter_add"].plain,
+                 (tuple(shape), index, basic))
+
+
+def _expand_dims(x: Tensor, axes: Any) -> Tensor:
+    return x.reshape(np.expand_dims(np.empty(x.data.shape, dtype=bool), axes).shape)
+
+
+def _swapaxes(x: Tensor, i: int, j: int) -> Tensor:
+    perm = list(range(x.data.ndim))
+    perm[i], perm[j] = perm[j], perm[i]
+    return x.transpose(perm)
+
+
+def _transpose(x: Tensor, axes: Any = None) -> Tensor:
+    return x.transpose() if axes is None else x.transpose(axes)
+
+
+def _outer(a: Tensor, b: Tensor) -> Tensor:
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+class _TensorBackend:
+    """:data:`TENSOR_P`: what the structural VJPs call, as Tensor operations (for ``create_graph=True``)."""
+
+    is_array = False
+    broadcast_to = staticmethod(_broadcast_to)
+    sum_to = staticmethod(_sum_to)
+    reshape = staticmethod(lambda x, shape: x.reshape(shape))
+    expand_dims = staticmethod(_expand_dims)
+    swapaxes = staticmethod(_swapaxes)
+    transpose = staticmethod(_transpose)
+    scatter_add = staticmethod(_scatter_add)
+    exp = staticmethod(lambda x: x.exp())
+    outer = staticmethod(_outer)
+    softmax = staticmethod(lambda x, axis=-1: x.softmax(axis))
+
+
+TENSOR_P = _TensorBackend()
+
+
+def _tensor_node_function(op: Op) -> Callable[..., Tensor]:
+    arity, names = op.arity, tuple(op.params)
+
+    def apply(*args: Any) -> Tensor:
+        xs = [a if isinstance(a, Tensor) else a for a in args[:arity]]
+        if not any(isinstance(x, Tensor) for x in xs):
+            return op(*xs, **dict(zip(names, args[arity:])))
+        return Tensor._apply_op(op, xs, dict(zip(names, args[arity:])))
+
+    apply.__name__ = op.name
+    return apply
+
+
+_ops.register_backend("tensor", {name: _tensor_node_function(op) for name, op in OPS.items() if isinstance(op, Op)})
+
+
+def _on_define_node(op: Any, method: bool | str) -> None:
+    if isinstance(op, Op):
+        _ops.BACKENDS["tensor"][op.name] = _tensor_node_function(op)
+        op._compiled.pop("tensor", None)
+
+
+_ops._ON_DEFINE.append(_on_define_node)

@@ -123,7 +123,7 @@ def ones(n: int) -> np.ndarray:
     return v
 
 
-def _scatter_add(shape: tuple, index: Any, g: np.ndarray, basic: bool) -> np.ndarray:
+def scatter_add_array(shape: tuple, index: Any, g: np.ndarray, basic: bool) -> np.ndarray:
     out = np.zeros(shape, dtype=g.dtype)
     if basic:  # slices and ints: each element picked at most once
         out[index] = g
@@ -141,7 +141,7 @@ for _k, _v in {
     "expand_dims": np.expand_dims,
     "swapaxes": np.swapaxes,
     "transpose": np.transpose,
-    "scatter_add": _scatter_add,
+    "scatter_add": scatter_add_array,
     "exp": np.exp,
     "is_array": True,
 }.items():
@@ -265,7 +265,7 @@ def _max_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequ
 
 def _max_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: Any) -> Any:
     axes, keepdims = ctx
-    return (t[0] * _max_mask(P, ins[0], out, axes, True)).sum(axis=axes, keepdims=keepdims)
+    return (t[0] * _max_mask(P, ins[0], out, axes, keepdims)).sum(axis=axes, keepdims=keepdims)
 
 
 def _reshape_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequence[bool]) -> tuple:

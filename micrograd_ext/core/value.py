@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
 from . import ops as _ops
-from .graph import MODE, AnomalyError, Edge, next_seq, run_backward
+from .graph import MODE, AnomalyError, Edge, evaluating_rule, next_seq, refuse_number, run_backward
 from .ops import OPS, DomainError, NaryOp, Op, OpText, float_forward, float_local, ieee
 
 __all__ = ["Value", "DomainError", "AnomalyError"]
@@ -373,13 +373,21 @@ class Value:
 
     # -- backward ---------------------------------------------------------------------------
 
-    def backward(self, grad: float = 1.0) -> None:
+    def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node this value depends on with ``d self / d node``.
 
         One pass in reverse topological order, no recursion.  Intermediate nodes get
         this pass's gradient; leaves (parameters, inputs, constants) *accumulate*,
         as in PyTorch: call ``zero_grad()`` between steps.
+
+        ``create_graph=True``: every ``.grad`` becomes a ``Value``, a node of a new graph
+        built from the op table's derivative expressions, which can be differentiated
+        again (``x.grad.backward()``, or better :func:`micrograd_ext.grad`, which leaves
+        ``.grad`` alone).  A leaf whose ``.grad`` is a number adds it.
         """
+        if create_graph:
+            _assign_graph_grads(self, self._seed(grad))
+            return
         run_backward(self, self._seed(grad))
 
     def _seed(self, grad: float | None = 1.0) -> float:
@@ -403,6 +411,7 @@ class Value:
         return self.data
 
     def __float__(self) -> float:
+        refuse_number(self, "float()")
         return float(self.data)
 
     def __lt__(self, other: Value | Number) -> bool:
@@ -627,6 +636,61 @@ def _backprop_general(root: Value, seed: float, on_step: Any = None) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Derivatives as graphs (backward(create_graph=True), grad, hessian)
+# ---------------------------------------------------------------------------
+
+
+def graph_locals(node: Value) -> tuple[Any, ...]:
+    """The local derivatives of ``node`` as graph nodes, from the op table's expressions
+    evaluated on its inputs and output (constants stay numbers).
+
+    A node these expressions create is labelled with the formula it computes
+    (``d(tanh)/da = 1 - out^2``), so a drawing of a derivative graph says where each
+    node came from.  Turning a node into a number inside a rule raises.
+    """
+    ps = _parents(node)
+    text = node._op
+    op = getattr(text, "op", None)
+    if node._b is CLOSURE or op is None:
+        raise TypeError(
+            f"derivatives of derivatives: the node {str(node._op)!r} was made with a _backward closure, which "
+            "computes numbers, not graph nodes; define the op with micrograd_ext.define_op to differentiate it twice"
+        )
+    mark = next_seq()
+    with evaluating_rule(op.name):
+        if isinstance(op, NaryOp):
+            local = tuple(op.local(_VALUE_P, ps, node, **text.params))
+        else:
+            _, loc, _ = op.compiled("value")
+            local = loc(*ps, *text.params.values(), node)
+    formulas = node.formulas
+    for k, d in enumerate(local):
+        if isinstance(d, Value) and d._seq > mark and not d.label:
+            d.label = f"d({text})/d{_input_name(op, k)} = {formulas[k]}"
+    return local
+
+
+def _input_name(op: Any, k: int) -> str:
+    names = getattr(op, "inputs", None)
+    return names[k] if names and k < len(names) else f"x{k + 1}"
+
+
+def _assign_graph_grads(root: Value, seed: float) -> None:
+    from .autodiff import vjp_pass
+
+    grads, nodes = vjp_pass([root], [Value(seed)], create_graph=True)
+    for key, g in grads.items():
+        node = nodes[key]
+        if not isinstance(g, Value):
+            g = Value(float(g))
+        if node._a is None:  # a leaf accumulates
+            old = node.grad
+            node.grad = g if (isinstance(old, (int, float)) and old == 0) else old + g
+        else:
+            node.grad = g
+
+
+# ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
 
@@ -771,9 +835,12 @@ _RELU0 = _RELU.bind(grad_at_zero=0.0)
 
 
 def _on_define(op: Any, method: bool | str) -> None:
-    """Make a new op usable by Value: its compiled float forms, and ``x.name()`` if asked."""
+    """Make a new op usable by Value: its compiled float forms, its node function, and ``x.name()`` if asked."""
     if isinstance(op, Op):
         op.f_forward, op.f_local, op.f_check = op.compiled("float")
+        if "value" in _ops.BACKENDS:
+            _ops.BACKENDS["value"][op.name] = _node_function(op)
+            op._compiled.pop("value", None)
     if method:
         name = method if isinstance(method, str) else op.name
         if name in Value.__dict__ and not getattr(Value.__dict__[name], "_from_op_table", False):
@@ -791,3 +858,52 @@ def _on_define(op: Any, method: bool | str) -> None:
 _ops._ON_DEFINE.append(_on_define)
 for _op in list(OPS.values()):
     _on_define(_op, getattr(_op, "method", False))
+
+
+# ---------------------------------------------------------------------------
+# The ``value`` backend: each primitive name means the op of that name on Values
+# ---------------------------------------------------------------------------
+
+
+def _node_function(op: Op) -> Callable[..., Value]:
+    arity, names = op.arity, tuple(op.params)
+
+    def apply(*args: Any) -> Value:
+        return Value._apply_op(op, args[:arity], dict(zip(names, args[arity:])))
+
+    apply.__name__ = op.name
+    return apply
+
+
+def _value_fsum(xs: Sequence[Any]) -> Any:
+    if any(isinstance(x, Value) for x in xs):
+        return Value.sum(xs)
+    return math.fsum(xs)
+
+
+def _value_accumulate(terms: Sequence[Any]) -> Any:
+    z = terms[0]
+    for t in terms[1:]:
+        z = z + t
+    return z
+
+
+def _value_bce_term(a: Any, y: float) -> Any:
+    terms = []
+    if y != 0.0:
+        terms.append(y * _ops.OPS["log"](a))
+    if y != 1.0:
+        terms.append((1.0 - y) * _ops.OPS["log"](1.0 - a))
+    return _value_accumulate(terms)
+
+
+def _register_value_backend() -> None:
+    ns: dict[str, Any] = {name: _node_function(op) for name, op in OPS.items() if isinstance(op, Op)}
+    ns.update(fsum=_value_fsum, accumulate=_value_accumulate, one=1.0, bce_term=_value_bce_term,
+              clamp_below=lambda x, eps: x,  # the float rule's clamp at 1e-12 is left out on nodes
+              max_value=lambda xs: max(x.data if isinstance(x, Value) else x for x in xs))  # a constant shift
+    _ops.register_backend("value", ns)
+
+
+_register_value_backend()
+_VALUE_P = _ops.namespace("value")
