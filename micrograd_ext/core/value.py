@@ -87,12 +87,18 @@ _new = object.__new__
 class Value:
     """A scalar node: value, gradient, parents and the local derivative on each edge."""
 
-    __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_op", "label", "_seq", "__dict__")
+    # Eight fields, plus ``__dict__`` for attributes of the user's own (``v.name = 'x'``,
+    # an optimizer's ``p.m``), where ``label`` lives too once set (the class gives the
+    # default ``''``).  Memory per node is measured in bench/bench_value.py.
+    __slots__ = ("data", "grad", "_a", "_b", "_da", "_db", "_op", "_seq", "__dict__")
+
+    label: str = ""
 
     def __init__(self, data: Number, _children: Iterable[Value] = (), _op: str = "", label: str = "") -> None:
         self.data = _check_number(data)
         self.grad = 0.0
-        self.label = label
+        if label:
+            self.label = label
         self._seq = next_seq()
         self._b = self._da = self._db = None
         prev = tuple(_children)
@@ -128,7 +134,6 @@ class Value:
         v.data = data
         v.grad = 0.0
         v._op = op
-        v.label = ""
         v._seq = next_seq()
         if MODE.grad:
             v._a, v._b, v._da, v._db = a, b, da, db
@@ -702,7 +707,6 @@ def _lift(x: Any, where: str) -> Value:
     v.grad = 0.0
     v._a = v._b = v._da = v._db = None
     v._op = ""
-    v.label = ""
     v._seq = next_seq()
     return v
 
