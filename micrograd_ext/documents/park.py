@@ -280,7 +280,8 @@ CODE_FIXES: dict[str, tuple[CodeFix, ...]] = {
     ),
     "code4": (
         CodeFix("the body after the page break indented", EXTRACTION, _CODE4_TAIL, _indented(_CODE4_TAIL),
-                "our copy lost the indentation of the second code block; at column 0, 'return' is outside the function"),
+                "our copy lost the common indent of the second code block (its loop body keeps its relative indent); "
+                "at column 0, 'return' is outside the function"),
         CodeFix("the missing colon", AUTHOR, "def back_propagation(X, Y, W, b)\n", "def back_propagation(X, Y, W, b):\n",
                 "a def line without ':' is a SyntaxError"),
         CodeFix("Ws for W", AUTHOR, "dA[i] = Ws[i+1].T @ dZ[i+1]", "dA[i] = W[i+1].T @ dZ[i+1]",
@@ -919,7 +920,7 @@ def errata() -> list[Erratum]:
     delta3 = {e: B[e]["6.1"]["3"] for e in E}
     return [
         Erratum(
-            DOC.name, "1", AUTHOR,
+            DOC.name, "section 1", AUTHOR,
             r"and an activation function $$g[\ell] : \mathbb{R}^{n[\ell-1]} \rightarrow \mathbb{R}^{n[\ell]}, \quad "
             r"\mathbf{a}[\ell] = g[\ell](\mathbf{z}[\ell]).$$",
             "g[l] maps R^{n[l-1]} to R^{n[l]}",
@@ -957,7 +958,7 @@ def errata() -> list[Erratum]:
             {e: (lambda e=e: B[e]["code3"][0]) for e in E}, raises=NameError, why=f3[1].why),
         Erratum(
             DOC.name, "Code 4", EXTRACTION, "def back_propagation(X, Y, W, b)\n    Z, A = forward_propagation(X, W, b)\n```\n\n```\n\n"
-            "N = X.shape[1]\n\ndZ[L] = 1/N * (A[L] - Y)\n...\nreturn dW, db",
+            "N = X.shape[1]\n\ndZ[L] = 1/N * (A[L] - Y)\n...\nfor i in range(L-1,0,-1):\n    dA[i] = Ws[i+1].T @ dZ[i+1]\n...\nreturn dW, db",
             "the second code block at column 0: outside back_propagation", f"indented into back_propagation (fix: {f4[0].name})",
             "dW[1] of Code 4",
             lambda: code4(*args4, fixes=_all_but("code4", 0))["dW"][1], lambda: code4(*args4)["dW"][1], dW1,

@@ -273,3 +273,12 @@ def test_docstring_names_document_and_equation(doc, name, fn) -> None:
     text = inspect.getdoc(fn) or ""
     assert doc in text or (doc == "CS224n" and "CS224n" in text), f"{name}: docstring does not name {doc}"
     assert EQ_RE.search(text), f"{name}: docstring does not name its equation"
+
+
+def test_relu_eps_dips_below_zero_inside_its_polynomial_piece() -> None:
+    """Quoted in docs/errata.md: relu_eps reaches about -0.26 eps at z = (-1 - sqrt(33))/16 eps (not monotone)."""
+    for eps in (0.5, 1e-3):
+        z = np.linspace(-eps, 0, 200001)
+        f = P.relu_eps(z, eps)
+        assert abs(f.min() / eps - (-0.26)) < 0.005
+        assert abs(z[np.argmin(f)] / eps - (-1 - np.sqrt(33)) / 16) < 1e-4

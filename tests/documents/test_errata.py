@@ -69,7 +69,7 @@ def test_the_audit_classifications() -> None:
     assert _find(C.CS224N, "1.1").category == C.EXTRACTION
     assert _find(C.CS224N, "3", "b_0").category == C.EXTRACTION
     assert _find(C.PARK, "(5)").category == C.AUTHOR  # "Equation (1) can be written componentwise" means (3)
-    assert _find(C.PARK, "1").category == C.AUTHOR  # g[l]: R^{n[l-1]} -> R^{n[l]}
+    assert _find(C.PARK, "section 1").category == C.AUTHOR  # g[l]: R^{n[l-1]} -> R^{n[l]}
     assert _find(C.BONDARTSOV, "(5b)").category == C.AUTHOR  # its middle line subtracts the 1 twice
     counts = {c: sum(e.category == c for e in ERRATA) for c in C.CATEGORIES}
     assert all(counts.values()) and sum(counts.values()) == len(ERRATA)
@@ -161,3 +161,15 @@ def test_park_relu_convention_is_a_choice_the_engine_follows() -> None:
     z.relu().sum().backward()
     assert z.grad[2, 0] == 0.0 and P.d_relu(z.data)[2, 0] == 1.0
     assert P.code1_namespace()["d_relu"](z.data)[2, 0] == 1.0
+
+
+def test_docs_errata_md_lists_every_erratum_with_its_category() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "errata.md").read_text(encoding="utf-8")
+    headings = [ln[4:] for ln in text.splitlines() if ln.startswith("### ")]
+    want = [f"{C.document(e.document).short} {e.equation}: {e.category}" for e in ERRATA]
+    assert headings == want
+    counts = {c: sum(e.category == c for e in ERRATA) for c in C.CATEGORIES}
+    assert f"| all five | {counts[C.AUTHOR]} | {counts[C.EXTRACTION]} | {counts[C.CONVENTION]} | {len(verify.all_rows())} |" in text
+    assert f"({len(ERRATA)} errata)" in text and "shared/" not in text and "seeds" not in text
