@@ -53,6 +53,7 @@ from .common import (
     leaf,
     sigmoid,
     t_sigmoid,
+    v_affine,
     v_sigmoid,
     values,
 )
@@ -316,14 +317,17 @@ def weights(seed: int = 0) -> tuple[Array, Array]:
 
 
 def _value_forward(W1: Any, W2: Any, X: Array, elementary: bool = True) -> dict[str, list]:
-    """Per sample: z_i(1) = w_i0 + sum_j w_ij x_j (one weighted-sum node), a(1) = sigma, z(2), a(2) likewise."""
+    """Per sample: z_i(1) = w_i0 + sum_j w_ij x_j, a(1) = sigma(z(1)), z(2), a(2) likewise; ``elementary``: from
+    ``*``, ``sum``, ``exp``, ``+``, ``/`` nodes (the verify nets), else the tour's picture (one weighted-sum node
+    and one sigmoid node per neuron, Figure 1)."""
     sig = v_sigmoid if elementary else (lambda z: z.sigmoid())
+    lin = v_affine if elementary else Value.weighted_sum
     out: dict[str, list] = {"z1": [], "a1": [], "z2": [], "a2": []}
     for n, x in enumerate(X):
         xs = [float(v) for v in x]
-        z1 = [Value.weighted_sum(row[1:], xs, bias=row[0]) for row in W1]
+        z1 = [lin(row[1:], xs, bias=row[0]) for row in W1]
         a1 = [sig(z) for z in z1]
-        z2 = [Value.weighted_sum(row[1:], a1, bias=row[0]) for row in W2]
+        z2 = [lin(row[1:], a1, bias=row[0]) for row in W2]
         a2 = [sig(z) for z in z2]
         for lay, zs, as_ in ((1, z1, a1), (2, z2, a2)):
             for i, (p, q) in enumerate(zip(zs, as_)):
@@ -559,8 +563,10 @@ def errata() -> list[Erratum]:
         Erratum(
             DOC.name, "z(1) = w(1)T . x, (3)", CONVENTION,
             r"\mathbf{z}^{(1)} = \begin{bmatrix} w_{1,0}^{(1)} & \dots & w_{1,4}^{(1)} \\ ... \\ w_{8,0}^{(1)} & \dots & "
-            r"w_{8,4}^{(1)} \end{bmatrix} [1; x_1; ...; x_4] = \mathbf{w}^{(1)\text{T}} \cdot \mathbf{x}, and (3) "
-            r"\nabla_{w^{(1)}} C = [\partial C/\partial w_{i,j}^{(1)}], 8 x 5",
+            r"w_{8,4}^{(1)} \end{bmatrix} \begin{bmatrix} 1 \\ x_1 \\ \vdots \\ x_4 \end{bmatrix} = \mathbf{w}^{(1)\text{T}} \cdot "
+            r"\mathbf{x}. ... \nabla_{w^{(1)}} C = \begin{bmatrix} \frac{\partial C}{\partial w_{1,0}^{(1)}} & "
+            r"\frac{\partial C}{\partial w_{1,1}^{(1)}} & \cdots & \frac{\partial C}{\partial w_{1,4}^{(1)}} \\ ... \\ "
+            r"\frac{\partial C}{\partial w_{8,0}^{(1)}} & ... \end{bmatrix}. (3)",
             "w(1) the 5 x 8 matrix whose transpose is displayed, and (3) a gradient shaped like w(1): 5 x 8",
             "numerator layout: the derivative of C by the 5 x 8 matrix w(1) is laid out as w(1)^T, 8 x 5 - which is (3) "
             "(and (13), (14)); autodiff's gradient (shaped like w(1)) is its transpose",

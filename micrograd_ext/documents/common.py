@@ -328,6 +328,15 @@ def leaf(a: Any, label: str = "") -> Tensor:
     return Tensor(np.array(a, dtype=float), requires_grad=True, label=label)
 
 
+def v_affine(weights: Sequence[Value], inputs: Sequence[Any], bias: Value | None = None) -> Value:
+    """``b + sum_j w_j x_j`` from ``*`` and ``sum`` nodes (not the fused weighted-sum node whose local
+    derivatives are the documents' ``dz/dw_j = x_j``, ``dz/dx_j = w_j`` themselves)."""
+    if len(weights) != len(inputs):
+        raise ValueError(f"v_affine: {len(weights)} weights but {len(inputs)} inputs (expected the same number)")
+    terms = [w * x for w, x in zip(weights, inputs)]
+    return Value.sum(([bias] if bias is not None else []) + terms)
+
+
 def v_sigmoid(z: Value) -> Value:
     """``1 / (1 + e^-z)`` from ``-``, ``exp``, ``+``, ``/`` nodes: its derivative comes from the chain rule."""
     return 1.0 / (1.0 + (-z).exp())

@@ -41,6 +41,7 @@ from .common import (
     t_log_softmax,
     t_sigmoid,
     t_softmax,
+    v_affine,
     v_sigmoid,
     v_softmax,
     values,
@@ -284,7 +285,7 @@ def value_net(d: dict[str, Array]) -> dict[str, Array]:
     out["2.4 sigmoid"] = jacobian_values([v_sigmoid(v) for v in xs], xs)
     out["2.4 tanh"] = jacobian_values([_v_tanh(v) for v in xs], xs)
     Wv = values(W, "W")
-    z = [Value.weighted_sum(row, [float(v) for v in x]) for row in Wv]
+    z = [v_affine(row, [float(v) for v in x]) for row in Wv]
     out["2.5 dz/dW"] = np.array([jacobian_values([zk], [w for row in Wv for w in row]).reshape(4, 3) for zk in z])
     J = losses.mse(z, list(d["t_id"]), nary=False)
     out["2.5 dJ/dW (1 x nm)"] = jacobian_values([J], [w for row in Wv for w in row])
@@ -317,9 +318,9 @@ def value_net(d: dict[str, Array]) -> dict[str, Array]:
     xv = values(d["x"][:, 0], "x")
     Wv, Uv = values(d["W"], "W"), values(d["U"], "U")
     b1, b2 = values(d["b1"][:, 0], "b1"), values(d["b2"][:, 0], "b2")
-    zs = [Value.weighted_sum(row, xv, bias=b) for row, b in zip(Wv, b1)]
+    zs = [v_affine(row, xv, bias=b) for row, b in zip(Wv, b1)]
     hs = [zi.relu() for zi in zs]
-    ths = [Value.weighted_sum(row, hs, bias=b) for row, b in zip(Uv, b2)]
+    ths = [v_affine(row, hs, bias=b) for row, b in zip(Uv, b2)]
     J = losses.softmax_cross_entropy(ths, int(np.argmax(d["y"][:, 0])), nary=False)
     J.backward()
     out.update({"delta1": grads(ths)[None, :], "delta2": grads(zs)[None, :], "dU": grads(Uv), "db2": grads(b2)[:, None],
@@ -500,7 +501,7 @@ def errata() -> list[Erratum]:
             "entry (i, j) of the Jacobian is df_i/dx_i", "df_i/dx_j (the matrix displayed just above has it right)",
             "the Jacobian of z = W x (W square)",
             lambda: jacobian_1_1_as_printed(Wsq), lambda: Wsq, {e: (lambda e=e: jac_sq(e)) for e in E},
-            why="a subscript lost in our copy: the display above it is the standard m x n matrix of df_i/dx_j"),
+            why="a subscript misread in our copy (j as i): the display above it is the standard m x n matrix of df_i/dx_j"),
         Erratum(
             DOC.name, "1.2", EXTRACTION,
             r"rac{\partial oldsymbol{g}}{\partial x} = rac{\partial oldsymbol{g}}{\partial oldsymbol{f}} rac{\partial "

@@ -35,7 +35,6 @@ import numpy as np
 
 from ..core.jacobian import jacobian, jacobian_values
 from ..core.tensor import Tensor
-from ..core.value import Value
 from ..nets import losses
 from ..nets.optim import Adam
 from .common import (
@@ -56,6 +55,7 @@ from .common import (
     strict_add,
     t_log_softmax,
     t_sigmoid,
+    v_affine,
     v_sigmoid,
     values,
 )
@@ -161,9 +161,9 @@ def value_net(d: dict[str, Array]) -> dict[str, Array]:
     dd, h, k = d["W1"].shape[0], d["W1"].shape[1], d["W2"].shape[1]
 
     def net(x: list) -> tuple[list, list, list]:
-        z1 = [Value.weighted_sum([W1[j][i] for j in range(dd)], x, bias=b1[i]) for i in range(h)]
+        z1 = [v_affine([W1[j][i] for j in range(dd)], x, bias=b1[i]) for i in range(h)]
         a1 = [v_sigmoid(z) for z in z1]
-        z2 = [Value.weighted_sum([W2[i][c] for i in range(h)], a1, bias=b2[c]) for c in range(k)]
+        z2 = [v_affine([W2[i][c] for i in range(h)], a1, bias=b2[c]) for c in range(k)]
         return z1, a1, z2
 
     z1, a1, z2 = net([float(v) for v in d["x"][:, 0]])

@@ -50,6 +50,7 @@ from .common import (
     t_log_softmax,
     t_sigmoid,
     t_softmax,
+    v_affine,
     v_sigmoid,
     v_softmax,
     values,
@@ -475,7 +476,7 @@ def _v_column(Ws: list, bs: list, x: Sequence[Any], out: str = "softmax") -> tup
     Zs: list = [None]
     As: list = [a]
     for ell in range(1, L + 1):
-        z = [Value.weighted_sum(row, a, bias=bi) for row, bi in zip(Ws[ell], bs[ell])]
+        z = [v_affine(row, a, bias=bi) for row, bi in zip(Ws[ell], bs[ell])]
         if ell < L:
             a = [zi.relu(grad_at_zero=1.0) for zi in z]
         else:
@@ -522,14 +523,14 @@ def value_net(d: dict[str, Any]) -> dict[str, Any]:
     # Theorem 4.1 at layer 1, sample 0: z = W x + b, a = relu(z), S = 1/2 z^T z + c^T z
     W1, b1 = values(d["W"][1], "W"), values(d["b"][1][:, 0], "b")
     x0 = values(X[:, 0], "x")
-    z = [Value.weighted_sum(row, x0, bias=bi) for row, bi in zip(W1, b1)]
+    z = [v_affine(row, x0, bias=bi) for row, bi in zip(W1, b1)]
     out["(7)"] = jacobian_values(z, x0)
     out["(8)"] = jacobian_values(z, b1)
     zl = values(datas(z), "z")
     out["(9)"] = jacobian_values([v.relu(grad_at_zero=1.0) for v in zl], zl)
     W1 = values(d["W"][1], "W")
     xc = [float(v) for v in X[:, 0]]
-    z = [Value.weighted_sum(row, xc, bias=Value(float(bi))) for row, bi in zip(W1, d["b"][1][:, 0])]
+    z = [v_affine(row, xc, bias=Value(float(bi))) for row, bi in zip(W1, d["b"][1][:, 0])]
     S = Value.sum([zi * zi * 0.5 + zi * float(ci) for zi, ci in zip(z, d["c"][:, 0])])
     S.backward()
     out["(10)"], out["dS/dz"] = grads(W1), grads(z)[:, None]
@@ -541,11 +542,11 @@ def value_net(d: dict[str, Any]) -> dict[str, Any]:
     # Theorem 6.1, one sample, delta = grad_z L; sections 6.1-6.2
     out["6.1"] = {}
     x1 = [float(v) for v in d["x1"][:, 0]]
-    z = [Value.weighted_sum(values(row, "w"), x1, bias=Value(float(bi))) for row, bi in zip(d["W_l2"], d["b_l2"][:, 0])]
+    z = [v_affine(values(row, "w"), x1, bias=Value(float(bi))) for row, bi in zip(d["W_l2"], d["b_l2"][:, 0])]
     (Value.sum([(zi - float(yi)) ** 2 for zi, yi in zip(z, d["y_l2"][:, 0])]) * 0.5).backward()
     out["6.1"]["1"] = (grads(z)[:, None], datas(z)[:, None])
     wb, bb = values(d["W_bce"][0], "w"), Value(float(d["b_bce"][0, 0]), label="b")
-    z = Value.weighted_sum(wb, x1, bias=bb)
+    z = v_affine(wb, x1, bias=bb)
     a = v_sigmoid(z)
     losses.bce([a], [float(d["y_bce"][0, 0])], nary=False).backward()
     out["6.1"]["2"] = (np.array([[z.grad]]), np.array([[a.data]]))
@@ -559,11 +560,11 @@ def value_net(d: dict[str, Any]) -> dict[str, Any]:
     # section 6.1, linear regression (26), one sample and the batch: J = 1/N sum 1/2 (a - y)^2
     X3, y3 = d["X3"], d["y3"]
     W3, b3 = values(d["W3"][0], "W"), Value(float(d["b3"]), label="b")
-    a0 = Value.weighted_sum(W3, [float(v) for v in X3[:, 0]], bias=b3)
+    a0 = v_affine(W3, [float(v) for v in X3[:, 0]], bias=b3)
     (losses.mse([a0], [float(y3[0, 0])], nary=False) * 0.5).backward()
     out["6.1 one"] = {"delta": np.array([[a0.grad]]), "dW": grads(W3)[None, :], "db": np.array([[b3.grad]])}
     W3, b3 = values(d["W3"][0], "W"), Value(float(d["b3"]), label="b")
-    A3 = [Value.weighted_sum(W3, [float(v) for v in X3[:, k]], bias=b3) for k in range(X3.shape[1])]
+    A3 = [v_affine(W3, [float(v) for v in X3[:, k]], bias=b3) for k in range(X3.shape[1])]
     (losses.mse(A3, list(y3[0]), nary=False) * 0.5).backward()
     out["code3"] = (grads(W3)[None, :], np.array([[b3.grad]]))
     out["6.1 batch"] = {"dZ": grads(A3)[None, :], "dW": grads(W3)[None, :], "db": np.array([[b3.grad]])}
@@ -720,7 +721,7 @@ def code3_run_autodiff(run: Code3Run, X: Array, y: Array, engine: str, every: in
             costs.append(J.item())
         else:
             Wv, bv = values(W[0], "W"), Value(float(b[0, 0]), label="b")
-            A = [Value.weighted_sum(Wv, [float(v) for v in X[:, k]], bias=bv) for k in range(N)]
+            A = [v_affine(Wv, [float(v) for v in X[:, k]], bias=bv) for k in range(N)]
             J = losses.mse(A, list(y[0]), nary=False) * 0.5
             if t in steps:
                 J.backward()
@@ -913,7 +914,7 @@ def errata() -> list[Erratum]:
             (-(a.log() * y + (1 - a).log() * (1 - y)).sum()).backward()
             return {"dW": Wt.grad.copy(), "db": bt.grad.copy()}
         wv, bv = values(d["W_bce"][0], "w"), Value(float(d["b_bce"][0, 0]))
-        a = v_sigmoid(Value.weighted_sum(wv, [float(v) for v in X[:, k]], bias=bv))
+        a = v_sigmoid(v_affine(wv, [float(v) for v in X[:, k]], bias=bv))
         losses.bce([a], [float(d["ybin"][0, k])], nary=False).backward()
         return {"dW": grads(wv)[None, :], "db": np.array([[bv.grad]])}
 

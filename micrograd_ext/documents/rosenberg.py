@@ -24,7 +24,6 @@ import numpy as np
 
 from ..core.jacobian import jacobian, jacobian_values
 from ..core.tensor import Tensor
-from ..core.value import Value
 from ..nets import losses, tensor_nn
 from .common import (
     AUTHOR,
@@ -41,6 +40,7 @@ from .common import (
     softmax,
     strict_add,
     t_softmax,
+    v_affine,
     v_softmax,
     values,
 )
@@ -200,7 +200,7 @@ def value_net(d: dict[str, Array]) -> dict[str, Array]:
     out: dict[str, Array] = {}
     m = d["W"].shape[0]
     Wv, bv, xv = values(d["W"], "W"), values(d["b"], "b"), values(d["x"][:, 0], "x")
-    y = [Value.weighted_sum(row, xv, bias=bi) for row, bi in zip(Wv, bv)]
+    y = [v_affine(row, xv, bias=bi) for row, bi in zip(Wv, bv)]
     J = losses.mse(v_softmax(y), list(d["t"][:, 0]), nary=False)
     J.backward()
     out.update({"dW": grads(Wv), "db": grads(bv)[:, None], "dx": grads(xv)[:, None], "ds": grads(y)[:, None]})
@@ -211,7 +211,7 @@ def value_net(d: dict[str, Array]) -> dict[str, Array]:
     out["dsigma/ds"] = jacobian_values(v_softmax(yv), yv)
     n = d["X"].shape[0]
     Wv, bv, Xv = values(d["W"], "W"), values(d["b"], "b"), values(d["X"], "X")
-    Y = [[Value.weighted_sum(Wv[s], Xv[r], bias=bv[s]) for s in range(m)] for r in range(n)]
+    Y = [[v_affine(Wv[s], Xv[r], bias=bv[s]) for s in range(m)] for r in range(n)]
     J = losses.mse([v_softmax(Y[r]) for r in range(n)], d["T"].tolist(), nary=False)
     J.backward()
     out.update({"batch dW": grads(Wv), "batch db": grads(bv)[:, None], "batch dX": grads(Xv), "batch dS": grads(Y),
