@@ -13,8 +13,9 @@ paper), runs ``backward()``, and checks, equation by equation:
   (and (10c) for layer 1), (5c)/(10b) ``dz/dw_{i,j} = a_j`` or ``x_j`` (1 for ``j = 0``), (10a)
   ``dz(2)_k/da(1)_i = w(2)_{k,i}``;
 - the gradients: (8) ``grad w(2) = 1/|Sx| (a(2) - y) . a(1)^T``, (14)
-  ``grad w(1) = 1/|Sx| (g(1) o f(2)) . x^T``, and (15) ``f(2) = (a(2) - y)^T . w(2)`` (without
-  the bias column), which is ``|Sx|`` times the backward pass's ``dC/da(1)``;
+  ``grad w(1) = 1/|Sx| (g(1) o f(2)) . x^T``, and (15) ``f(2) = (a(2) - y)^T . w(2)`` (the
+  displayed block, columns 1..8), which is ``|Sx|`` times the backward pass's ``dC/da(1)`` with
+  samples as rows: the transpose of the f(2) that (14) needs (see docs/errata.md);
 - the number of chain-rule paths of Figures 2 and 3: one per sample from ``C`` to a weight of
   layer 2, three per sample (one through each output) to a weight of layer 1.
 
@@ -29,13 +30,14 @@ import sys
 import numpy as np
 from _report import Report, parse_args
 
+from micrograd_ext.diagrams.chain import count_paths
+from micrograd_ext.documents import bondartsov
 from micrograd_ext.engine import Value
+from micrograd_ext.nets.datasets import load_iris
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(__doc__, argv)
-    from micrograd_ext.nets.datasets import load_iris
-
     Xall, yall = load_iris()[:2]
     Xall, yall = np.asarray(Xall, dtype=float), np.asarray(yall)
     rows = [int(i) for k in range(3) for i in np.flatnonzero(yall == k)[:4]]  # 4 rows of each class: |Sx| = 12
@@ -88,31 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     r.add("(15) (a(2)-y)^T . w(2) [no bias col]", "f(2) = |Sx| dC/da(1)", N * np.array([[v.grad for v in row] for row in A1]), f2)
     ok &= r.show()
 
-    try:
-        from micrograd_ext.documents import closed_form as cf
-    except ImportError:
-        print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
-    else:
-        r = Report("Against micrograd_ext.closed_form (the verify oracle)")
-        r.add("bondartsov_dC_da2_eq5a", "dC/da(2) per sample", np.reshape(C.local_grads, (N, 3)).T,
-              cf.bondartsov_dC_da2_eq5a(a2.T, Y.T))
-        r.add("bondartsov_grad_w2 (8)", "grad w(2)", [[v.grad for v in row] for row in w2],
-              cf.bondartsov_grad_w2(np.array([[v.data for v in row] for row in w1]), W2, X, Y))
-        r.add("bondartsov_grad_w1 (14), (15)", "grad w(1)", [[v.grad for v in row] for row in w1],
-              cf.bondartsov_grad_w1(np.array([[v.data for v in row] for row in w1]), W2, X, Y))
-        ok &= r.show()
+    r = Report("Against micrograd_ext.documents.bondartsov (the verify oracle)")
+    r.add("dC_da2_eq5a", "dC/da(2) per sample", np.reshape(C.local_grads, (N, 3)).T, bondartsov.dC_da2_eq5a(a2.T, Y.T))
+    r.add("grad_w2 (8)", "grad w(2)", [[v.grad for v in row] for row in w2],
+          bondartsov.grad_w2(np.array([[v.data for v in row] for row in w1]), W2, X, Y))
+    r.add("grad_w1 (14), (15)", "grad w(1)", [[v.grad for v in row] for row in w1],
+          bondartsov.grad_w1(np.array([[v.data for v in row] for row in w1]), W2, X, Y))
+    ok &= r.show()
 
-    try:
-        from micrograd_ext.diagrams.chain import count_paths
-    except ImportError:
-        print("\n(micrograd_ext.chain is not available: path counts skipped)")
-    else:
-        n2 = count_paths(C, w2[0][2])
-        n1 = count_paths(C, w1[2][2])
-        good = n2 == N and n1 == 3 * N
-        ok &= good
-        print(f"\npaths from C to w(2)[1,2]: {n2} (Figure 2's one path, once per sample); "
-              f"to w(1)[3,2]: {n1} (Figure 3's three paths, once per sample)   {'PASS' if good else 'FAIL'}")
+    n2 = count_paths(C, w2[0][2])
+    n1 = count_paths(C, w1[2][2])
+    good = n2 == N and n1 == 3 * N
+    ok &= good
+    print(f"\npaths from C to w(2)[1,2]: {n2} (Figure 2's one path, once per sample); "
+          f"to w(1)[3,2]: {n1} (Figure 3's three paths, once per sample)   {'PASS' if good else 'FAIL'}")
     print("\nall checks passed" if ok else "\nSOME CHECKS FAILED")
     return 0 if ok else 1
 

@@ -28,6 +28,8 @@ import numpy as np
 from _report import Report, jacobian, parse_args
 
 from micrograd_ext.core.tensor import Tensor
+from micrograd_ext.documents import cs224n
+from micrograd_ext.documents.common import t_log_softmax, t_sigmoid, t_softmax
 
 
 def softmax(v: np.ndarray) -> np.ndarray:
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     ids.add("2.3", "dz/dz", jacobian(lambda t: t * 1.0, x), np.eye(Dx))
     z0 = rng.normal(size=(Dx, 1))
     s = 1 / (1 + np.exp(-z0.ravel()))
-    ids.add("2.4", "dh/dz, h = sigmoid(z)", jacobian(lambda t: t.sigmoid(), z0), np.diag(s * (1 - s)))
+    ids.add("2.4", "dh/dz, h = sigmoid(z)", jacobian(t_sigmoid, z0), np.diag(s * (1 - s)))
     delta = rng.normal(size=(1, Dh))  # dJ/dz for J = delta z
     Wt = Tensor(W, requires_grad=True)
     (Tensor(delta) @ (Wt @ Tensor(x))).sum().backward()
@@ -64,10 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     y = np.zeros((Nc, 1))
     y[1] = 1.0
     th = Tensor(theta0, requires_grad=True)
-    (-(Tensor(y) * th.log_softmax(axis=0)).sum()).backward()
+    (-(Tensor(y) * t_log_softmax(th, axis=0)).sum()).backward()
     ids.add("2.7", "dJ/dtheta = y_hat - y", th.grad, softmax(theta0.ravel())[:, None] - y)
     o = softmax(theta0.ravel())
-    ids.add("2.7 (softmax)", "do_i/dtheta_j", jacobian(lambda t: t.softmax(axis=0), theta0),
+    ids.add("2.7 (softmax)", "do_i/dtheta_j", jacobian(lambda t: t_softmax(t, axis=0), theta0),
             np.diag(o) - np.outer(o, o))
     ok = ids.show()
 
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     z = Wp @ x + b1
     h = z.relu()
     theta = U @ h + b2
-    y_hat = theta.softmax(axis=0)
+    y_hat = t_softmax(theta, axis=0)
     J = -(Tensor(y) * y_hat.log()).sum()
     J.backward()
     print(f"\nJ = {J.item():.6f}; nodes x -> z -> h -> theta -> y_hat -> J, as in the notes")
@@ -101,16 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     net.add("dJ/db1 = delta2^T", "dJ/db1 (printed as dJ/dW)", b1.grad, delta2.T)
     net.add("dJ/dx = (delta2 W)^T", "dJ/dx", x.grad, (delta2 @ Wp.numpy()).T)
     ok &= net.show()
-    try:
-        from micrograd_ext.documents import closed_form as cf
-    except ImportError:
-        print("\n(micrograd_ext.closed_form is not installed: the cross-check with the verify oracle is skipped)")
-    else:
-        ref = cf.cs224n_section3(x.numpy(), Wp.numpy(), b1.numpy(), U.numpy(), b2.numpy(), y)
-        r = Report("Section 3 again, against micrograd_ext.closed_form.cs224n_section3 (the verify oracle)")
-        for name, t in (("dU", U), ("db2", b2), ("dW", Wp), ("db1", b1), ("dx", x)):
-            r.add(f"closed_form {name}", f"dJ/d{name[1:]}", t.grad, ref[name])
-        ok &= r.show()
+    ref = cs224n.section3(x.numpy(), Wp.numpy(), b1.numpy(), U.numpy(), b2.numpy(), y)
+    r = Report("Section 3 again, against micrograd_ext.documents.cs224n.section3 (the verify oracle)")
+    for name, t in (("dU", U), ("db2", b2), ("dW", Wp), ("db1", b1), ("dx", x)):
+        r.add(f"section3 {name}", f"dJ/d{name[1:]}", t.grad, ref[name])
+    ok &= r.show()
     print("\nall checks passed" if ok else "\nSOME CHECKS FAILED")
     return 0 if ok else 1
 

@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "tour": ("micrograd_ext.commands.tour", "guided tour: train the iris net node by node, check it against the paper, draw its figures"),
     "train": ("micrograd_ext.commands.train", "train a small MLP node by node on two moons and print loss and accuracy"),
     "verify": ("micrograd_ext.commands.verify", "reproduce every gradient formula of the five documents by autodiff (--json)"),
+    "digits": ("micrograd_ext.commands.digits", "train the CS229 two-layer net on real handwritten digits with Tensor, gradients checked"),
     "draw": ("micrograd_ext.commands.draw", "render a network's graph, its figure, or the chain-rule paths to one weight"),
 }
 

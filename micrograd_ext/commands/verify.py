@@ -1,7 +1,8 @@
-"""``micrograd-ext verify``: every gradient formula of the five documents, reproduced by autodiff.
+"""``micrograd-ext verify``: every derivative of the five documents reproduced by autodiff, every erratum re-checked.
 
-Prints the table of :func:`micrograd_ext.documents.verify.all_rows` (or JSON) and
-then re-checks each erratum; the exit status is 1 if any row fails.
+Prints the table of :func:`micrograd_ext.documents.verify.all_rows` and the errata of
+:func:`micrograd_ext.documents.verify.errata` (or both as one JSON list); the exit status
+is 1 if any row or erratum fails.
 """
 
 from __future__ import annotations
@@ -13,33 +14,32 @@ import time
 from collections.abc import Sequence
 
 from ..documents import verify as rows_of
-from ..documents.verify import RTOL, Row, errata, format_errata, format_table
+from ..documents.verify import FD_RTOL, RTOL, errata, errata_summary, format_errata, format_table
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``micrograd-ext verify [--json] [--doc NAME]``: print the table (or JSON); exit 1 if any row fails."""
+    """``micrograd-ext verify [--json] [--doc NAME]``: print the rows and the errata; exit 1 if any fails."""
     p = argparse.ArgumentParser(prog="micrograd-ext verify", description=__doc__.split("\n\n")[0])
-    p.add_argument("--json", action="store_true", help="print the rows as a JSON list of objects")
+    p.add_argument("--json", action="store_true", help="print the rows and the errata as one JSON list of objects")
     p.add_argument("--doc", choices=[name for name, _ in rows_of.SECTIONS], action="append",
                    help="only this document (repeatable); default: all five")
     args = p.parse_args(list(sys.argv[1:] if argv is None else argv))
     t0 = time.perf_counter()
-    rows: list[Row] = []
-    for name, fn in rows_of.SECTIONS:
-        if args.doc is None or name in args.doc:
-            rows += fn()
+    rows = [r for name, fn in rows_of.SECTIONS if args.doc is None or name in args.doc for r in fn()]
+    checks = errata(args.doc)
     elapsed = time.perf_counter() - t0
-    failed = [r for r in rows if not r.passed]
+    failed = [r for r in rows if not r.passed] + [c for c in checks if not c.passed]
     if args.json:
-        print("[\n" + ",\n".join(" " + json.dumps(r.as_dict()) for r in rows) + "\n]")
+        print("[\n" + ",\n".join(" " + json.dumps(x.as_dict()) for x in [*rows, *checks]) + "\n]")
     else:
         print(format_table(rows))
         print()
-        print(f"{len(rows) - len(failed)} of {len(rows)} rows pass "
-              f"(float64; |autodiff - closed form| <= {RTOL:g} * max(1, max |closed form|)) in {elapsed:.2f} s")
-        if args.doc is None:
-            print()
-            print(format_errata(errata()))
+        print(f"{sum(r.passed for r in rows)} of {len(rows)} rows pass (float64; |autodiff - closed form| <= "
+              f"{RTOL:g} * max(1, max |closed form|), {FD_RTOL:g} for the central-difference rows)")
+        print()
+        print(format_errata(checks))
+        print()
+        print(f"{errata_summary(checks)}; rows and errata in {elapsed:.2f} s")
     return 1 if failed else 0
 
 
