@@ -97,6 +97,11 @@ class Diagram(graphviz.Digraph):
             fmt = kwargs.get("format") or self.format
             raise DotNotFoundError(f"render the diagram as {fmt}") from None
 
+    def __repr__(self) -> str:
+        """``<Diagram draw_graph: graph of L: 5 nodes (inputs first)>``: no memory address (notebooks stay the same)."""
+        head = (self.text or "").split("\n", 1)[0]
+        return f"<{type(self).__name__} {self.name}" + (f": {head}>" if head else ">")
+
     def _repr_mimebundle_(self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
                           **kw: Any) -> dict[str, Any]:
         try:
