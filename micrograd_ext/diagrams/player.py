@@ -252,7 +252,7 @@ def _player_data(rec: BackwardPass, lay: Layout, max_nodes: int | None) -> dict[
                       "index": s.index,
                       "up": _jnum(s.upstream), "local": _jnum(s.local) if s.local is not None else None,
                       "contrib": _jnum(s.contribution), "after": _jnum(s.grad_after),
-                      "label": rec.product_text(si), "text": states[si + 2].caption})
+                      "label": rec.product_text(si)})
     frames = []
     prev: FrameState | None = None
     for st in states:

@@ -342,11 +342,19 @@ def test_iris_figure3_page_is_small_opens_fast_and_checks_out(browser, tmp_path)
     viz.backward_html(C, str(path))
     size = path.stat().st_size
     assert size < 1_000_000, f"{size} bytes"
+    # opened three times, each in a fresh page: the median time from navigation to the player being ready
+    opens = []
+    for _ in range(3):
+        p = Opened(browser, path)
+        opens.append((p.seconds, p.js("backprop.readyMs")))
+        p.check_clean()
+        p.close()
+    wall = sorted(t for t, _ in opens)[1]
+    ready_ms = max(r for _, r in opens)
+    print(f"\niris Figure-3 page: {size} bytes, {len(want)} nodes; opened and ready in {wall * 1000:.0f} ms "
+          f"(median of 3; the script was ready at most {ready_ms:.0f} ms after navigation started)")
+    assert wall < 1.0 and ready_ms < 1000
     p = Opened(browser, path)
-    ready_ms = p.js("backprop.readyMs")
-    print(f"\niris Figure-3 page: {size} bytes, {len(want)} nodes, {p.js('backprop.frames.length')} frames; "
-          f"opened and ready in {p.seconds * 1000:.0f} ms (script ready at {ready_ms:.0f} ms after navigation)")
-    assert p.seconds < 1.0 and ready_ms < 1000
     assert p.js("backprop.frames.length") == 140
     p.js("backprop.goto(0)")
     assert set(p.js("backprop.grads()").values()) == {None}

@@ -140,7 +140,9 @@
       var doneStep = data.frames[k].step;  // steps up to this one are in (-1: none yet, or all at the end)
       var kind = data.frames[k].kind;
       panel.textContent = "";
+      var wasHidden = panel.hidden;
       panel.hidden = false;
+      if (wasHidden) { applyZoom(); }
       var close = el("button", "bp-close", "×");
       close.type = "button";
       close.setAttribute("aria-label", "close");
@@ -165,7 +167,7 @@
         });
         pd.silent.forEach(function (t) { ul.appendChild(el("li", "bp-in", t)); });
         panel.appendChild(ul);
-        panel.appendChild(el("p", null, "sum = " + pd.gradText + " = " + nd.key + ".grad"));
+        panel.appendChild(el("p", null, "with every term in: " + pd.gradText + " = " + nd.key + ".grad"));
       }
       var P = pd.paths;
       panel.appendChild(el("h4", null, "The chain-rule paths from " + data.root + " (a sum of products)"));
@@ -213,6 +215,7 @@
     function hidePanel() {
       selected = -1;
       panel.hidden = true;
+      applyZoom();
       nodeEls.forEach(function (g) { g.classList.remove("bp-selected"); });
       highlightPaths(-1);
     }
@@ -266,12 +269,13 @@
     var W0 = +svg.getAttribute("width"), H0 = +svg.getAttribute("height");
     function applyZoom() {
       var z = zoom.value, box = root.querySelector(".bp-canvas");
-      var s = z === "fit" ? Math.min(1, (box.clientWidth - 2) / W0) : Number(z);
+      var s = z === "fit" ? Math.min(1.5, (box.clientWidth - 4) / W0) : Number(z);
       if (!(s > 0)) { s = 1; }
       svg.setAttribute("width", Math.round(W0 * s));
       svg.setAttribute("height", Math.round(H0 * s));
     }
     zoom.addEventListener("change", applyZoom);
+    window.addEventListener("resize", applyZoom);
     applyZoom();
     speed.addEventListener("change", function () { if (timer !== null) { pause(); play(); } });
     root.querySelectorAll(".bp-steps button[data-frame]").forEach(function (b) {
