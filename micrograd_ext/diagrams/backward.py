@@ -56,7 +56,8 @@ __all__ = ["BackwardPass", "FrameState", "FrameDiagram", "backward_steps", "back
 #: Font sizes (points) of a node's lines and of edge labels, shared by the frames and the player.
 TITLE_SIZE, LINE_SIZE, EDGE_SIZE = 12.0, 11.0, 10.0
 LINE_HEIGHT = 14.0
-#: Edge labels with the local derivative on every edge are drawn up to this many edges.
+#: Edge labels with the local derivative on every edge are drawn up to this many edges (Value graphs; on a
+#: Tensor graph an edge's rule is a formula, shown on hover and on the active edge).
 LOCAL_LABELS_MAX_EDGES = 40
 
 # Colours of the states (also in the player's style sheet).
@@ -188,6 +189,11 @@ class BackwardPass(list):
         self._layouts: dict[str, Layout] = {}
         self._states: list[FrameState] | None = None
 
+    @property
+    def local_labels(self) -> bool:
+        """Whether every edge is labelled with its local derivative (a Value graph of at most 40 edges)."""
+        return not self.tensor and len(self.edges) <= LOCAL_LABELS_MAX_EDGES
+
     # -- the numbers ----------------------------------------------------------------------------
 
     @property
@@ -250,7 +256,8 @@ class BackwardPass(list):
 
         One term: the number.  Two or three: the ``+=`` sum written out, ``?`` for
         the terms still to come (``grad 4 + ? = 4 so far``, then ``grad 4 + (-2) = 2``).
-        More: the running sum and how many terms are in (``grad 0.0123 so far (5 of 8 terms)``).
+        More (or, on a Tensor graph, two or more): the running sum and how many terms are in
+        (``grad 0.0123 so far (5 of 8 terms)``).
         A leaf's gradient from before the pass (``zero_grad=False``) is the first term.
         """
         node = self.nodes[i]
@@ -272,7 +279,7 @@ class BackwardPass(list):
             now = self.number(self[ts[n - 1]].grad_after)
             if M == 1:
                 partial.append(f"grad {now}")
-            elif M <= 3:
+            elif M <= 3 and not self.tensor:
                 shown = " + ".join(contrib[:k] + ["?"] * (M - k))
                 partial.append(f"grad {shown} = {now} so far" if k < M else f"grad {shown} = {now}")
             else:
@@ -281,7 +288,7 @@ class BackwardPass(list):
             final = f"grad {self.number(fin)}"
         elif M == 1:
             final = f"grad {self.number(fin)}"
-        elif M <= 3:
+        elif M <= 3 and not self.tensor:
             final = f"grad {' + '.join(contrib)} = {self.number(fin)}"
         else:
             final = f"grad {self.number(fin)} (sum of {M})"
@@ -454,7 +461,7 @@ class BackwardPass(list):
     def edge_label_texts(self) -> dict[str, str]:
         """The widest label each edge carries: its product when active, its local derivative on small graphs."""
         out: dict[str, str] = {}
-        small = len(self.edges) <= LOCAL_LABELS_MAX_EDGES
+        small = self.local_labels
         for ei in range(len(self.edges)):
             texts = []
             if ei in self.edge_step and small:
@@ -541,7 +548,7 @@ class BackwardPass(list):
                              fontcolor=COLORS["active"])
                 r = lay.edges[eid]
                 attrs["lp"] = f"{r.label[0]:.2f},{lay.height - r.label[1]:.2f}"
-            elif len(self.edges) <= LOCAL_LABELS_MAX_EDGES:
+            elif self.local_labels:
                 attrs.update(label=_plain(self.local_text(ei)), fontcolor="#666666")
                 r = lay.edges[eid]
                 attrs["lp"] = f"{r.label[0]:.2f},{lay.height - r.label[1]:.2f}"

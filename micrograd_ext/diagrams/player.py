@@ -61,7 +61,6 @@ from ..core.graph import op_name
 from . import chain
 from .backward import (
     LINE_HEIGHT,
-    LOCAL_LABELS_MAX_EDGES,
     BackwardPass,
     FrameState,
     _sgn,
@@ -295,7 +294,7 @@ def _e(s: str) -> str:
 
 def _svg(rec: BackwardPass, lay: Layout, st: FrameState) -> str:
     """The drawing in frame ``st`` (the page ships the last frame: what shows with JavaScript off)."""
-    small = len(rec.edges) <= LOCAL_LABELS_MAX_EDGES
+    small = rec.local_labels
     W, H = math.ceil(lay.width), math.ceil(lay.height)
     out = [f'<svg class="bp-svg" viewBox="0 0 {W} {H}" width="{W}" height="{H}" role="img" '
            f'aria-label="{_e("computation graph of " + rec.symbol(rec.root))}">']
