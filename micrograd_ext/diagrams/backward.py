@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 from ..core.graph import Edge, Step, edges, op_name, topological_order, trace_backward
-from .dot import Diagram, DotNotFoundError, _fmt, _plain, have_dot
+from .dot import DEFAULT_MAX_NODES, Diagram, DotNotFoundError, _fmt, _plain, have_dot
 from .dot import op_name as op_display
 from .layout import Layout, compute_layout, text_width
 
@@ -456,7 +456,7 @@ class BackwardPass(list):
         partial, final = self.grad_texts(i)
         w = max([1.08 * text_width(self.title(i), TITLE_SIZE)] +  # the title is bold
                 [text_width(t, LINE_SIZE) for t in (self.data_text(i), *partial, final)])
-        return (math.ceil(w + 18), 3 * LINE_HEIGHT + 10)
+        return (math.ceil(w + 24), 3 * LINE_HEIGHT + 10)
 
     def edge_label_texts(self) -> dict[str, str]:
         """The widest label each edge carries: its product when active, its local derivative on small graphs."""
@@ -625,11 +625,12 @@ class BackwardPass(list):
 
     # -- the player ---------------------------------------------------------------------------------
 
-    def html(self, path: str | None = None, *, layout: str = "auto", title: str | None = None) -> str:
+    def html(self, path: str | None = None, *, layout: str = "auto", title: str | None = None,
+             max_nodes: int | None = DEFAULT_MAX_NODES) -> str:
         """The self-contained interactive page (:func:`micrograd_ext.diagrams.player.player_html`); written to ``path`` if given."""
         from .player import player_html
 
-        return player_html(self, path, layout=layout, title=title)
+        return player_html(self, path, layout=layout, title=title, max_nodes=max_nodes)
 
     def _repr_html_(self) -> str:
         """Jupyter's display: the player, inline (its final state shows where scripts do not run)."""

@@ -44,7 +44,7 @@ _WIDTHS = {c: w / 1000 for w, cs in _AFM.items() for c in cs}
 
 def text_width(text: str, size: float) -> float:
     """The width of ``text`` set in Helvetica at ``size`` points (a slightly generous estimate)."""
-    return 1.06 * size * sum(_WIDTHS.get(c, 0.6 if c.isupper() else 0.556) for c in text)
+    return 1.10 * size * sum(_WIDTHS.get(c, 0.6 if c.isupper() else 0.556) for c in text)
 
 
 @dataclass(frozen=True)
