@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -312,8 +313,6 @@ class BackwardPass(list):
 
     def named_formula(self, ei: int) -> str:
         """The rule's formula with its operand names (``a``, ``b``, ``out``, ``x_j``, ``w_j``) replaced by labels."""
-        import re
-
         e = self.edges[ei]
         formula = e.formula or ""
         node = e.node
@@ -417,11 +416,12 @@ class BackwardPass(list):
                                  f"each node passes its gradient along its edges.", status(), tuple(counts),
                                  tuple(estat)))
         vpos = 0  # position in the engine's visiting order
+        where = {n: i for i, n in enumerate(self.visit)}
         prev_active: int | None = None
         for si, s in enumerate(self):
             if prev_active is not None:
                 estat[prev_active] = "done"
-            while self.visit[vpos] is not s.node:
+            while vpos < where[s.node]:  # the nodes the engine passed since the last step (gradient 0)
                 close(self.visit[vpos])
                 vpos += 1
             ei = self.step_edge[si]

@@ -55,6 +55,8 @@ def test_tour_exits_zero_and_writes_every_promised_file(tour_run):
     assert {"loss_curve.png", "loss_curve.svg"} & names
     assert "iris_weights.npz" in names
     assert "backward_player.html" in names  # the backward pass of the Figure-3 sample (issue 11)
+    player = next(Path(p) for p in listed if p.endswith("backward_player.html"))
+    assert player.stat().st_size < 1_000_000  # the page for the Figure-3 sample stays under 1 MB
     assert re.search(r"^open first: \S+", text, flags=re.M)
     assert re.search(r"^then: \S+backward_player\.html ", text, flags=re.M)
 
