@@ -19,20 +19,24 @@ fi
 # System programs: Graphviz (dot) for the diagrams, Chromium for the browser tests.
 # Playwright (a Python test dependency) drives the system Chromium; it downloads no browser.
 have_chromium() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
+# Liberation Sans (Helvetica's metrics) is the font the diagrams and the notebooks' stored pictures are drawn with.
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 have_chromium || missing+=(chromium)
+if command -v apt-get >/dev/null 2>&1 && [ ! -e /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf ]; then
+  missing+=(fonts-liberation2)
+fi
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: missing ${missing[*]}; trying to install" >&2
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" fonts-dejavu-core >/dev/null) || true
+      "${missing[@]}" fonts-liberation2 fonts-dejavu-core >/dev/null) || true
   elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" fonts-dejavu-core >/dev/null) || true
+      "${missing[@]}" fonts-liberation2 fonts-dejavu-core >/dev/null) || true
   elif command -v brew >/dev/null 2>&1; then
     for m in "${missing[@]}"; do
-      case "$m" in graphviz) brew install graphviz || true ;; chromium) brew install --cask chromium || true ;; esac
+      case "$m" in graphviz) brew install graphviz || true ;; chromium) brew install --cask chromium || true ;; *) ;; esac
     done
   fi
   if ! command -v dot >/dev/null 2>&1; then

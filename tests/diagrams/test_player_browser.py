@@ -169,38 +169,50 @@ def test_the_last_frame_shows_every_grad(browser, expr_page):
     p.close()
 
 
+def check_stepping(p, root) -> int:
+    """Step the page from frame 0 to the last with ``step()`` and check every frame against the chain rule.
+
+    At a step, the parent's new gradient must be its old one (0 where it showed ``?``) plus the node's
+    gradient times the local derivative of the edge, read here with ``edges(node)``: the same float the
+    engine computes.  Any other change is a gradient appearing, and it must be the final one (the twin
+    graph's); the last frame must show every ``.grad``.  Returns the number of step frames.
+    """
+    order = topological_order(root)
+    keys = p.js("backprop.nodes")
+    steps = p.js("backprop.steps")
+    frames = p.js("backprop.frames")
+    seen = p.js("""(() => { backprop.goto(0); const out = [backprop.grads()];
+        while (backprop.frame < backprop.frames.length - 1) { backprop.step(); out.push(backprop.grads()); }
+        return out; })()""")
+    assert len(seen) == len(frames)
+    node = {n.label: n for n in order}  # the page names a node by its label (unique in these graphs)
+    want = {k: node[k].grad for k in keys}
+    assert all(v is None for v in seen[0].values())
+    n_steps = 0
+    for k in range(1, len(frames)):
+        before, after, fr = seen[k - 1], seen[k], frames[k]
+        changed = {n for n in after if after[n] != before[n]}
+        if fr["kind"] == "step":
+            n_steps += 1
+            s = steps[fr["step"]]
+            c, par = keys[s["node"]], keys[s["parent"]]
+            e = edges(node[c])[s["index"]]
+            assert e.parent is node[par]
+            assert (before[par] or 0.0) + after[c] * e.local == after[par], (k, c, par)
+            assert after[c] == want[c]  # a node passes its gradient on once it is final
+            changed.discard(par)
+        for n in changed:
+            assert before[n] is None and after[n] == want[n], (k, n)  # a gradient appears only once known
+    assert seen[-1] == want
+    return n_steps
+
+
 def test_stepping_frame_by_frame_follows_the_chain_rule_to_the_same_numbers(browser, expr_page):
     L, *_ = expression()
     L.backward()
-    order = topological_order(L)
-    node = {n.label: n for n in order}
-    want = {n.label: n.grad for n in order}
     p = Opened(browser, expr_page)
-    steps = p.js("backprop.steps")
-    keys = p.js("backprop.nodes")
-    p.js("backprop.goto(0)")
-    before = p.js("backprop.grads()")
-    seen_steps = 0
-    while p.js("backprop.frame") < 8:
-        k = p.js("backprop.step()")
-        after = p.js("backprop.grads()")
-        frame = p.js(f"backprop.frames[{k}]")
-        changed = {n for n in after if after[n] != before[n]}
-        if frame["kind"] == "step":
-            s = steps[frame["step"]]
-            c, par = keys[s["node"]], keys[s["parent"]]
-            seen_steps += 1
-            # the chain rule, recomputed here: the new gradient of the parent is its old one plus
-            # (the node's gradient, final by now) x (the local derivative on the edge)
-            e = edges(node[c])[s["index"]]
-            assert e.parent is node[par]
-            assert (before[par] or 0.0) + after[c] * e.local == after[par], (c, par)
-            assert after[c] == want[c]  # the node passing its gradient on is final
-        for n in changed - ({keys[steps[frame["step"]]["parent"]]} if frame["kind"] == "step" else set()):
-            assert before[n] is None and after[n] == want[n]  # a gradient appears only once known
-        before = after
-    assert seen_steps == 6
-    assert p.js("backprop.grads()") == want
+    assert check_stepping(p, L) == 6
+    assert p.js("backprop.grads()") == twin_grads()
     p.check_clean()
     p.close()
 
@@ -356,8 +368,7 @@ def test_iris_figure3_page_is_small_opens_fast_and_checks_out(browser, tmp_path)
     assert wall < 1.0 and ready_ms < 1000
     p = Opened(browser, path)
     assert p.js("backprop.frames.length") == 140
-    p.js("backprop.goto(0)")
-    assert set(p.js("backprop.grads()").values()) == {None}
+    assert check_stepping(p, C) == 137  # frame 0 shows no number, each step the chain rule, the end every .grad
     p.js("backprop.goto(backprop.frames.length - 1)")
     assert p.js("backprop.grads()") == want
     p.js(f"backprop.select({w1.label!r})")
