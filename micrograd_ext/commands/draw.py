@@ -33,10 +33,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Render the computation graph of a small network, its Figure-1 style network diagram, "
                     "or the chain-rule paths from the loss C to one weight (Bondartsov's Figures 1-3).",
     )
-    p.add_argument("--what", choices=("network", "graph", "paths"), default=None,
+    p.add_argument("--what", choices=("network", "graph", "paths", "backward"), default=None,
                    help="network: one z -> a pair per neuron (Figure 1); graph: every node and edge; "
-                        "paths: the paths from C to --wrt (Figures 2, 3). Default: paths if --wrt is given, "
-                        "else network")
+                        "paths: the paths from C to --wrt (Figures 2, 3); backward: the backward pass step by step "
+                        "(--format html, gif, svg, png). Default: paths if --wrt is given, else network")
     p.add_argument("--wrt", default=None, metavar="LABEL",
                    help="the node to draw the paths to, by label, e.g. 'w(1)[3,2]' or 'w(2)[1,2]'")
     p.add_argument("--sizes", default=None, metavar="N0,N1,...",
@@ -44,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--samples", type=int, default=1, help="rows of data in the graph (default 1, as the figures)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (and of the random data for --sizes)")
     p.add_argument("--out", default=None, help="output file (default: <what>.<format> in the current folder)")
-    p.add_argument("--format", choices=("svg", "png", "pdf", "gv"), default=None,
+    p.add_argument("--expression", action="store_true", help="backward: the README's L = (x*y + x)*y, not a net")
+    p.add_argument("--format", choices=("svg", "png", "pdf", "gv", "html", "gif"), default=None,
                    help="file format (default: from --out's extension, else svg); gv is DOT source")
     p.add_argument("--edge-labels", action="store_true", help="graph: write each edge's local derivative on it")
     p.add_argument("--color-grad", action="store_true", help="colour nodes (graph) or weights (network) by gradient")
@@ -127,6 +128,15 @@ def main(argv: list[str] | None = None) -> int:
         print("micrograd-ext draw: --what paths needs --wrt LABEL (e.g. --wrt 'w(1)[3,2]')", file=sys.stderr)
         return 2
     sizes = _parse_sizes(args.sizes) if args.sizes else None
+    if what == "backward":
+        from .draw_backward import run
+
+        args.sizes_list = sizes
+        return run(args, build_net)
+    if args.format in ("html", "gif") or args.expression:
+        print(f"micrograd-ext draw: {'--expression' if args.expression else '--format ' + args.format} is for "
+              f"--what backward", file=sys.stderr)
+        return 2
     fmt = args.format
     if fmt is None:
         ext = os.path.splitext(args.out)[1].lstrip(".").lower() if args.out else ""

@@ -522,6 +522,19 @@ def draw_figures(net: Any, C: Value, w2: Value, w1: Value, out_dir: str, have_do
     return files, notes
 
 
+def write_player(C: Value, out_dir: str) -> list[str]:
+    """The backward pass of the Figure-3 sample as one self-contained page (no Graphviz needed: its own layout)."""
+    path = os.path.join(out_dir, "backward_player.html")
+    try:
+        from .. import diagrams as viz
+
+        viz.backward_html(C, path, title="The backward pass of C on the Figure-3 sample, step by step")
+    except Exception as e:  # the player must not hide the rest of the tour
+        print(f"backward player skipped: {type(e).__name__}: {e}")
+        return []
+    return [path]
+
+
 # -- the tour ----------------------------------------------------------------------------------
 
 
@@ -639,6 +652,7 @@ def run_tour(out_dir: str, seed: int = 0, epochs: int | None = None, fast: bool 
     for n in notes:
         print(n)
     files += figs
+    files += write_player(C, out_dir)
     curve, how = write_loss_curve(log, out_dir)
     files.append(curve)
     print(f"loss curve: {how}")
@@ -660,6 +674,8 @@ def run_tour(out_dir: str, seed: int = 0, epochs: int | None = None, fast: bool 
               "derivative, each path with its product, and their sum)")
     else:
         print(f"open first: {curve}  (the loss curve; the figures could not be drawn, see above)")
+    for f in (f for f in files if f.endswith("backward_player.html")):
+        print(f"then: {f}  (the backward pass of that sample, step by step, in any browser, offline)")
 
     ok = grads_ok and paths_ok and same  # the checks; accuracy depends on --epochs and is reported
     seconds = time.perf_counter() - t_start

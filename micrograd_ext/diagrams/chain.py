@@ -398,3 +398,54 @@ def iter_edges(ps: Sequence[Path]) -> Iterator[tuple[Any, int, int]]:
     for k, p in enumerate(ps):
         for node, e in zip(p.nodes, p.edges):
             yield node, e, k
+
+
+# ---------------------------------------------------------------------------
+# Jupyter: the paths as a table
+# ---------------------------------------------------------------------------
+
+#: :meth:`Paths._repr_html_` lists this many paths (and counts the rest).
+HTML_ROWS = 64
+
+
+def _paths_repr_html(self: Paths) -> str:
+    """Jupyter's display of :class:`Paths`: one row per path (its nodes, partials, factors, product), then the sum.
+
+    The sum is checked against ``wrt.grad`` (Bondartsov 2019, eqs. (4) and (9): the
+    products of the local derivatives along each path, summed over the paths).
+    """
+    import html
+
+    e = html.escape
+
+    def plain(x: float) -> str:
+        return "0" if x == 0 else f"{x:.10g}"
+
+    lhs = f"∂{symbol(self.root, self.ids)}/∂{symbol(self.wrt, self.ids)}"
+    rows = []
+    for k, p in enumerate(self[:HTML_ROWS], 1):
+        syms = [symbol(n, self.ids) for n in p.nodes]
+        partials = " · ".join(f"∂{syms[i]}/∂{syms[i + 1]}" for i in range(len(p.edges))) or "1"
+        factors = " × ".join(_num(f, 6) for f in p.factors) or "1"
+        rows.append(f"<tr><td>{k}</td><td>{e(' → '.join(syms))}</td><td>{e(partials)}</td><td>{e(factors)}</td>"
+                    f"<td style='text-align:right'>{e(plain(p.product))}</td></tr>")
+    more = (f"<tr><td colspan='5'>… and {len(self) - HTML_ROWS} more paths (not listed)</td></tr>"
+            if len(self) > HTML_ROWS else "")
+    total = self.total
+    g = getattr(self.wrt, "grad", None)
+    if isinstance(g, (int, float)) and not isinstance(g, bool):
+        ok, diff = self.check()
+        verdict = (f"{e(symbol(self.wrt, self.ids))}.grad from backward() = {e(plain(float(g)))}: "
+                   f"{'✓ equal' if ok else '✗ different'} (|difference| = {diff:.1e})")
+    else:
+        verdict = f"{e(symbol(self.wrt, self.ids))}.grad: not a number (call backward() on the root to compare)"
+    head = (f"<p><b>{e(lhs)}</b> = the sum over {len(self)} path(s) of the products of the local derivatives "
+            f"along each path</p>")
+    table = ("<table><thead><tr><th>path</th><th>nodes (root first)</th><th>partial derivatives</th>"
+             "<th>local derivatives</th><th>product</th></tr></thead><tbody>" + "".join(rows) + more +
+             f"</tbody><tfoot><tr><td colspan='4'><b>sum of the products</b></td>"
+             f"<td style='text-align:right'><b>{e(plain(total))}</b></td></tr></tfoot></table>")
+    return f"<div class='mgx-paths'>{head}{table}<p>{verdict}</p></div>"
+
+
+Paths._repr_html_ = _paths_repr_html  # type: ignore[attr-defined]

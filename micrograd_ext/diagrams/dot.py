@@ -7,7 +7,8 @@ SVG, PNG or PDF).  Node ids are ``n0, n1, ...`` in breadth-first order from the 
 every run.  Labels are plain or record labels (never HTML-like), escaped.  The DOT
 source never needs Graphviz; rendering without the ``dot`` program raises
 :class:`DotNotFoundError`, which says how to install it, and the Jupyter display
-falls back to the text form of the diagram.
+falls back to the text form of the diagram (as text and HTML: nothing is then
+offered as ``image/svg+xml``).
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ class Diagram(graphviz.Digraph):
             fmt = kwargs.get("format") or self.format
             raise DotNotFoundError(f"render the diagram as {fmt}") from None
 
+    def __repr__(self) -> str:
+        """``<Diagram draw_graph: graph of L: 5 nodes (inputs first)>``: no memory address (notebooks stay the same)."""
+        head = (self.text or "").split("\n", 1)[0]
+        return f"<{type(self).__name__} {self.name}" + (f": {head}>" if head else ">")
+
     def _repr_mimebundle_(self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
                           **kw: Any) -> dict[str, Any]:
         try:
@@ -106,12 +112,17 @@ class Diagram(graphviz.Digraph):
         except graphviz.ExecutableNotFound:
             return self._fallback_bundle()
 
-    def _repr_svg_(self) -> str:
-        """The SVG text (used by some front ends); the text form in a ``<pre>`` when ``dot`` is missing."""
+    def _repr_svg_(self) -> str | None:
+        """The SVG text (used by some front ends); ``None`` when ``dot`` is missing.
+
+        Jupyter offers what this returns as ``image/svg+xml``, so it is SVG or nothing:
+        without ``dot`` the display falls back to :meth:`_repr_mimebundle_`'s text and
+        HTML forms (the diagram's text and the install hint).
+        """
         try:
             return self.pipe(format="svg", encoding="utf-8")
         except graphviz.ExecutableNotFound:
-            return self._fallback_bundle()["text/html"]
+            return None
 
     def _fallback_bundle(self) -> dict[str, str]:
         body = (self.text or "(no text form)") + "\n\n" + INSTALL_HINT

@@ -25,6 +25,8 @@ def _check_image(path: Path) -> None:
         assert root.tag.endswith("svg"), f"{path}: root element {root.tag}"
     elif path.suffix == ".gv":
         assert re.search(r"\bdigraph\b", data.decode()), f"{path} is not DOT source"
+    elif path.suffix == ".html":
+        assert b'class="bp-player"' in data and b"window.backprop" in data, f"{path} is not the backward player"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,11 @@ def test_tour_exits_zero_and_writes_every_promised_file(tour_run):
         assert stem + ext in names, (stem, names)
     assert {"loss_curve.png", "loss_curve.svg"} & names
     assert "iris_weights.npz" in names
+    assert "backward_player.html" in names  # the backward pass of the Figure-3 sample (issue 11)
+    player = next(Path(p) for p in listed if p.endswith("backward_player.html"))
+    assert player.stat().st_size < 1_000_000  # the page for the Figure-3 sample stays under 1 MB
     assert re.search(r"^open first: \S+", text, flags=re.M)
+    assert re.search(r"^then: \S+backward_player\.html ", text, flags=re.M)
 
 
 def test_tour_gradient_comparison_passed(tour_run):
@@ -205,6 +211,7 @@ def test_tour_without_dot_writes_dot_source_and_says_so(tmp_path, monkeypatch, c
     for stem in ("figure1_network", "figure2_paths_w2", "figure3_paths_w1"):
         assert (tmp_path / f"{stem}.gv").is_file() and not (tmp_path / f"{stem}.svg").exists()
         _check_image(tmp_path / f"{stem}.gv")
+    _check_image(tmp_path / "backward_player.html")  # the player needs no Graphviz (its own layout)
 
 
 def test_print_paths_catches_a_wrong_local_derivative():

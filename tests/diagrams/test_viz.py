@@ -295,7 +295,7 @@ def test_dot_missing_clear_error_and_fallback(no_dot):
     assert "dC/dw(1)[3,2]" in bundle["text/plain"] and "path 3:" in bundle["text/plain"]
     assert "apt-get install graphviz" in bundle["text/plain"]
     assert "<pre" in bundle["text/html"] and "image/svg+xml" not in bundle
-    assert "dC/dw(1)[3,2]" in g._repr_svg_()
+    assert g._repr_svg_() is None  # what Jupyter gets as image/svg+xml is SVG or nothing
     whole = viz.draw_graph(C)._repr_mimebundle_()
     assert "graph of C" in whole["text/plain"]
 
