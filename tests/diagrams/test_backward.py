@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from micrograd_ext import viz
-from micrograd_ext.core.graph import edges, topological_order
+from micrograd_ext.core.graph import creation_number, edges, topological_order
 from micrograd_ext.engine import Value
 from micrograd_ext.tensor import Tensor
 
@@ -111,8 +111,9 @@ def test_one_step_per_edge_that_carries_gradient_in_reverse_topological_order(pr
     carrying = sorted((pos[n], e.index) for n in order if n.grad != 0 for e in edges(n))
     assert sorted((pos[s.node], s.index) for s in rec) == carrying
     assert len({(pos[s.node], s.index) for s in rec}) == len(rec)  # no edge twice
-    # reverse topological order: the nodes come root first, each one's edges together, in argument order
-    nodes = [pos[s.node] for s in rec]
+    # the engine's order: newest node first (decreasing creation number, a reverse topological order),
+    # each node's edges together, in argument order
+    nodes = [creation_number(s.node) for s in rec]
     assert nodes == sorted(nodes, reverse=True)
     for a, b in zip(rec, rec[1:]):
         if a.node is b.node:
