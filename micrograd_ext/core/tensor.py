@@ -612,7 +612,8 @@ class Tensor:
                     p.grad = p.grad + pg
                 if on_step is not None:
                     fs = node.formulas
-                    on_step(node, k, p, None, fs[k] if k < len(fs) else "", g, pg)
+                    local = elementwise_locals(node)[k] if isinstance(node._op.op, Op) else None
+                    on_step(node, k, p, local, fs[k] if k < len(fs) else "", g, pg)
 
 
 def node_vjp_graph(node: Tensor, g: Tensor) -> tuple:
