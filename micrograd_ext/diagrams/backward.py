@@ -216,9 +216,14 @@ class BackwardPass(list):
         ``.grad`` after ``backward()`` bit for bit.
         """
         g = {n: _copy(self.start[n]) for n in self.nodes}
+        set_already: set[int] = set()
         for s in self:
             cur = g[s.parent]
-            g[s.parent] = _copy(s.contribution) if cur is None else cur + s.contribution
+            # the engine's rule: an intermediate node's first contribution *sets* its gradient
+            # (so a -0.0 stays -0.0), a leaf's is added to what it had
+            first = id(s.parent) not in set_already and bool(edges(s.parent))
+            set_already.add(id(s.parent))
+            g[s.parent] = _copy(s.contribution) if (cur is None or first) else cur + s.contribution
         return g
 
     def value_at(self, i: int, count: int, final: bool) -> Any:
