@@ -92,4 +92,6 @@ def test_backward_twice_doubles_leaf_gradients(program):
     out.backward()
     first = [x.grad for x in xs]
     out.backward()
-    assert all(math.isclose(x.grad, 2 * g, rel_tol=1e-12, abs_tol=1e-300) or (math.isnan(g)) for x, g in zip(xs, first))
+    # equal up to rounding: a leaf adds its edges' terms onto what it holds, so a term that is absorbed
+    # into a larger one (1e-45 + 1 - 1 = 0) can round differently the second time; terms here are O(1)
+    assert all(math.isclose(x.grad, 2 * g, rel_tol=1e-9, abs_tol=1e-9) or (math.isnan(g)) for x, g in zip(xs, first))
