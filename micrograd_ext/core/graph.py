@@ -42,14 +42,35 @@ __all__ = [
 
 
 class _Mode:
-    __slots__ = ("grad", "anomaly", "rule")
+    """The switches.  ``plain`` is ``grad and not anomaly``: the one test node creation makes."""
+
+    __slots__ = ("_grad", "_anomaly", "plain", "rule")
 
     def __init__(self) -> None:
-        self.grad = True
-        self.anomaly = False
+        self._grad = True
+        self._anomaly = False
+        self.plain = True
         #: the op whose derivative is being evaluated on graph nodes (``backward(create_graph=True)``),
         #: during which turning a node into a number is an error (it would cut the graph)
         self.rule: str | None = None
+
+    @property
+    def grad(self) -> bool:
+        return self._grad
+
+    @grad.setter
+    def grad(self, on: bool) -> None:
+        self._grad = bool(on)
+        self.plain = self._grad and not self._anomaly
+
+    @property
+    def anomaly(self) -> bool:
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, on: bool) -> None:
+        self._anomaly = bool(on)
+        self.plain = self._grad and not self._anomaly
 
 
 MODE = _Mode()
