@@ -6,7 +6,6 @@ then re-checks each erratum; the exit status is 1 if any row fails.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -14,11 +13,21 @@ from collections.abc import Sequence
 
 from ..documents import verify as rows_of
 from ..documents.verify import RTOL, Row, errata, format_errata, format_table
+from ._run import Parser, run
+
+PROG = "micrograd-ext verify"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``micrograd-ext verify [--json] [--doc NAME]``: print the table (or JSON); exit 1 if any row fails."""
-    p = argparse.ArgumentParser(prog="micrograd-ext verify", description=__doc__.split("\n\n")[0])
+    """``micrograd-ext verify [--json] [--doc NAME]``: print the table (or JSON); exit 1 if any row fails.
+
+    A closed pipe (``micrograd-ext verify | head``) ends quietly (status 141), errors in one line.
+    """
+    return run(PROG, lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    p = Parser(prog=PROG, description=__doc__.split("\n\n")[0])
     p.add_argument("--json", action="store_true", help="print the rows as a JSON list of objects")
     p.add_argument("--doc", choices=[name for name, _ in rows_of.SECTIONS], action="append",
                    help="only this document (repeatable); default: all five")
