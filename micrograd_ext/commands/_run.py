@@ -24,7 +24,7 @@ from typing import NoReturn
 __all__ = ["Parser", "run", "fail"]
 
 #: Errors that are the user's input, not the program's fault: shown without their type.
-_EXPECTED = (OSError, ValueError, TypeError, LookupError, ArithmeticError)
+_EXPECTED = (OSError, ValueError, TypeError, IndexError, ArithmeticError)
 
 
 class Parser(argparse.ArgumentParser):

@@ -29,7 +29,7 @@ from .dot import (
 
 def _model_graph(model: Any) -> tuple[list[Any], list[Any]]:
     """Run ``model`` on labelled placeholder inputs ``x[1] .. x[nin]`` to get its graph."""
-    from ..core.value import Value
+    from ..nets.neurons import inputs
 
     layers = getattr(model, "layers", None)
     if not layers:
@@ -41,7 +41,7 @@ def _model_graph(model: Any) -> tuple[list[Any], list[Any]]:
         nin = len(neurons[0].w) if neurons else None
     if nin is None:
         raise TypeError("draw_network: cannot tell the number of inputs of the model (expected layers[0].neurons[0].w)")
-    xs = [Value(0.0, label=f"x[{j}]") for j in range(1, nin + 1)]
+    xs = inputs([0.0] * nin)
     out = model(xs)
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
     return outs, xs

@@ -40,9 +40,7 @@ def _check_n(n: object, where: str, minimum: int = 1) -> int:
 
 
 def _check_noise(noise: object, where: str) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating, np.integer)) or not 0 <= noise < np.inf:
-        raise ValueError(f"{where}: noise = {noise!r} (expected a finite number >= 0, the standard deviation)")
-    return float(noise)
+    return _checks.real(noise, "noise", where, low=0.0)
 
 
 def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0, *, signed: bool = False,

@@ -112,7 +112,7 @@ def write_bytes(path: str | os.PathLike, data: bytes | str, where: str) -> str:
     if os.path.isdir(text):
         raise IsADirectoryError(f"{where}: cannot write {text!r}: it is a folder "
                                 "(expected the path of a file)")
-    folder = os.path.dirname(os.path.abspath(text))
+    folder = os.path.dirname(text) or "."
     ensure_folder(folder, where)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)

@@ -87,7 +87,7 @@ def _as_value(p: Any, where: str) -> Value:
     if isinstance(p, Value):
         return p
     if isinstance(p, numbers.Real) and not isinstance(p, bool):
-        return Value(p)
+        return Value(_checks.real(p, "prediction", where, finite=False))
     raise TypeError(f"{where}: expected a Value or a number as a prediction, got {type(p).__name__}: {p!r:.60}")
 
 
@@ -95,7 +95,7 @@ def _as_float(t: Any, where: str) -> float:
     if isinstance(t, Value):
         t = t.data
     if isinstance(t, numbers.Real) and not isinstance(t, bool):
-        v = float(t)
+        v = _checks.real(t, "target", where, finite=False)
         if not math.isfinite(v):
             raise ValueError(f"{where}: target {v!r} (expected a finite number)")
         return v
@@ -365,11 +365,11 @@ def _target_array(target: Any, shape: tuple[int, ...], where: str, *, probabilit
     if arr.shape != shape:
         raise ValueError(f"{where}: target of shape {arr.shape} for predictions of shape {shape} (expected the same shape)")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{where}: target {arr[~np.isfinite(arr)].flat[0]!r} (expected finite numbers)")
+        raise ValueError(f"{where}: target {float(arr[~np.isfinite(arr)].flat[0])!r} (expected finite numbers)")
     if probabilities:
         bad = (arr < 0.0) | (arr > 1.0)
         if np.any(bad):
-            raise ValueError(f"{where}: target {arr[bad].flat[0]!r} (expected probabilities in [0, 1], e.g. 0/1 labels)")
+            raise ValueError(f"{where}: target {float(arr[bad].flat[0])!r} (expected probabilities in [0, 1], e.g. 0/1 labels)")
     return arr
 
 

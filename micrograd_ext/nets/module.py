@@ -69,6 +69,9 @@ def state_value(value: Any, name: str, shape: tuple[int, ...] | None = None) -> 
     kind = arr.dtype.kind
     if kind == "O":
         for v in arr.reshape(-1):
+            if isinstance(v, (list, tuple, np.ndarray)):
+                raise StateDictError(f"{where} a ragged nested list (rows of different lengths; expected an "
+                                     f"array of shape {shape})")
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Real, np.floating, np.integer)):
                 what = "None" if v is None else f"{type(v).__name__} {_show(v)}"
                 if arr.ndim == 0:

@@ -102,11 +102,12 @@ def inputs(row: Sequence[float]) -> list[Value]:
             for j, v in enumerate(values, 1)]
 
 
-def _check_input(v: Any, k: int, where: str) -> None:
+def _check_input(v: Any, k: int, where: str) -> Any:
     if isinstance(v, Value):
-        return
+        return v
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
         raise TypeError(f"{where}: input {k} is {type(v).__name__} {v!r:.40} (expected a Value or a real number)")
+    return _checks.real(v, f"input {k}", where, finite=False)
 
 
 def _as_inputs(x: Any, nin: int, where: str, check: bool = False) -> list[Any]:
@@ -128,8 +129,7 @@ def _as_inputs(x: Any, nin: int, where: str, check: bool = False) -> list[Any]:
             raise ValueError(f"{where}: got {len(xs)} inputs, expected {nin}")
         check = True
     if check:
-        for k, v in enumerate(xs):
-            _check_input(v, k, where)
+        xs = [_check_input(v, k, where) for k, v in enumerate(xs)]
     return xs
 
 
