@@ -43,6 +43,8 @@ def output_format(path: str | os.PathLike, where: str, formats: Sequence[str], *
     A ``format`` that disagrees with the suffix is refused too (``--out a.png --format svg``).
     """
     text = _path_arg(path, where)
+    if os.path.isdir(text):
+        raise IsADirectoryError(f"{where}: cannot write {text!r}: it is a folder (expected the path of a file)")
     aliases = aliases or {}
     suffix = os.path.splitext(text)[1].lstrip(".").lower()
     known = ", ".join("." + f for f in [*formats, *aliases])
