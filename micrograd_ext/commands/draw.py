@@ -183,7 +183,7 @@ def _main(argv: list[str]) -> int:
     _check_options(args, what)
     sizes = _parse_sizes(args.sizes) if args.sizes else None
     out = args.out if args.out is not None else f"{what}.{args.format or 'svg'}"
-    out, fmt = files.output_format(out, PROG, FORMATS, default=args.format or "svg", aliases={"dot": "gv"},
+    out, fmt = files.output_format(out, "--out", FORMATS, default=args.format or "svg", aliases={"dot": "gv"},
                                    format=args.format)
     if args.load is not None and not os.path.exists(args.load) and not os.path.exists(args.load + ".npz"):
         fail(PROG, f"--load {args.load!r}: no such file (expected a .npz written by Module.save, e.g. the tour's "

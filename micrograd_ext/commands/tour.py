@@ -352,7 +352,7 @@ def run_tour(out_dir: str, seed: int = 0, epochs: int | None = None, fast: bool 
     from ..diagrams import have_dot as _have_dot
 
     t_start = time.perf_counter()
-    files.ensure_folder(out_dir, "tour: --out")
+    files.ensure_folder(out_dir, "--out")
     written: list[str] = []
     print("micrograd_ext guided tour: Bondartsov, 'Notes on analytic gradient derivation' (2019), built node by node")
 

@@ -95,10 +95,7 @@ def _as_float(t: Any, where: str) -> float:
     if isinstance(t, Value):
         t = t.data
     if isinstance(t, numbers.Real) and not isinstance(t, bool):
-        v = _checks.real(t, "target", where, finite=False)
-        if not math.isfinite(v):
-            raise ValueError(f"{where}: target {v!r} (expected a finite number)")
-        return v
+        return _checks.real(t, "target", where)
     raise TypeError(f"{where}: expected a number as a target, got {type(t).__name__}: {t!r:.60}")
 
 
@@ -407,7 +404,7 @@ def bce_loss(pred: Tensor, target: Tensor | np.ndarray, reduction: str = "mean")
         sat = (a <= 0.0) | (a >= 1.0)
         if np.any(sat):
             raise DomainError(f"bce_loss: reduction='none' needs predictions strictly between 0 and 1, got "
-                              f"{a[sat].flat[0]!r} (the reduced losses floor ln 0 at -100 as PyTorch; 'none' is "
+                              f"{float(a[sat].flat[0])!r} (the reduced losses floor ln 0 at -100 as PyTorch; 'none' is "
                               "built from elementwise log nodes, which do not)")
         return -(t * pred.log() + (1.0 - t) * (1.0 - pred).log())
     return _bce_node(pred, t, _scale(reduction, pred.size, pred.shape[0] if pred.ndim else 1))

@@ -46,7 +46,7 @@ def test_draw_out_under_a_file(tmp_path):
 def test_tour_out_under_a_file(tmp_path):
     (tmp_path / "afile").write_text("x")
     r = cli("tour", "--fast", "--no-progress", "--out", "afile/sub", cwd=tmp_path)
-    one_line_error(r, "micrograd-ext tour:", "tour: --out", "is a file, not a folder")
+    one_line_error(r, "micrograd-ext tour: --out: cannot create the folder", "is a file, not a folder")
     assert "1. The data" not in r.stdout  # it stops before doing anything
 
 
