@@ -181,6 +181,7 @@ class Neuron(Module):
         self.index = index
         self.weighted_sum = weighted_sum
         self.relu_grad_at_zero = relu_grad_at_zero
+        self._names = (layer, index, labels.z(layer, index), labels.a(layer, index))
 
     @property
     def nin(self) -> int:
@@ -197,7 +198,11 @@ class Neuron(Module):
             z = self.b if self.b is not None else next(terms)
             for t in terms:
                 z = z + t
-        z.label = labels.z(self.layer, self.index)
+        names = self.__dict__.get("_names", (None, None))
+        if names[0] != self.layer or names[1] != self.index:  # formatted once, not on every call
+            names = self._names = (self.layer, self.index, labels.z(self.layer, self.index),
+                                   labels.a(self.layer, self.index))
+        z.label = names[2]
         act = self.activation
         if act == "linear":
             return z
@@ -207,7 +212,7 @@ class Neuron(Module):
             a = z.tanh()
         else:
             a = z.sigmoid()
-        a.label = labels.a(self.layer, self.index)
+        a.label = names[3]
         return a
 
     def __repr__(self) -> str:
