@@ -92,6 +92,8 @@ def _as_value(p: Any, where: str) -> Value:
 
 
 def _as_float(t: Any, where: str) -> float:
+    if type(t) is float and math.isfinite(t):  # the common case first
+        return t
     if isinstance(t, Value):
         t = t.data
     if isinstance(t, numbers.Real) and not isinstance(t, bool):
