@@ -2,12 +2,16 @@
 
 The same recipe as micrograd's ``demo.ipynb`` (100 points, noise 0.1, labels -1/+1,
 ``loss = mean(relu(1 - y * score)) + 1e-4 * sum(p^2)``, learning rate 1.0 - 0.9 k/100),
-written with micrograd_ext's ``nn``, ``losses`` and ``optim``.  Each neuron's weighted sum
-is one node (``weighted_sum=True``): the same gradients as micrograd's chains of ``+`` and
-``*`` nodes, with several times fewer nodes, so the 100 steps take seconds.  The data come
-from ``micrograd_ext.datasets.make_moons`` (not scikit-learn's), so the numbers differ from
-micrograd's notebook.  At the end it draws the decision boundary: a PNG with matplotlib if it
-is installed, always a text map in the terminal.
+trained by :func:`micrograd_ext.commands.train.train_moons`, the loop of ``micrograd-ext
+train``.  Each neuron's weighted sum is one node (``weighted_sum=True``): the same gradients
+as micrograd's chains of ``+`` and ``*`` nodes, with several times fewer nodes, so the 100
+steps take seconds.  The data come from ``micrograd_ext.datasets.make_moons`` (not
+scikit-learn's), so the numbers differ from micrograd's notebook.
+
+The seed is micrograd's notebook's, 1337, for the data and the initial weights; ``micrograd-ext
+train`` defaults to seed 0, so its run is another one: ``micrograd-ext train --seed 1337``
+gives this run, and both print their seed.  At the end it draws the decision boundary, a
+PNG (matplotlib) and a text map in the terminal.
 
 Run:  .venv/bin/python demos/moons.py [--out DIR] [--steps N] [--fast]
 """
@@ -15,12 +19,14 @@ Run:  .venv/bin/python demos/moons.py [--out DIR] [--steps N] [--fast]
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 
 import numpy as np
 
 from micrograd_ext.core.graph import no_grad
+from micrograd_ext.nets.files import write_bytes
 
 
 def scores_grid(model, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -56,55 +62,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fast", action="store_true", help="fewer points and steps (for tests)")
     args = ap.parse_args(argv)
 
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from micrograd_ext.commands.train import train_moons
     from micrograd_ext.nets.datasets import make_moons
-    from micrograd_ext.nets.losses import max_margin
-    from micrograd_ext.nets.neurons import MLP
-    from micrograd_ext.nets.optim import SGD
 
     n = 60 if args.fast else 100
     steps = args.steps if args.steps is not None else (40 if args.fast else 100)
-    X, y = make_moons(n=n, noise=0.1, seed=args.seed)
+    print(f"two moons: {n} points, seed {args.seed}; MLP 2-16-16-1 (ReLU, linear output); {steps} SGD steps")
+    print(f"  (the same run as: micrograd-ext train --seed {args.seed} --samples {n} --steps {steps})")
+    res = train_moons(steps, n, args.seed, out=sys.stderr)
+    model = res.model
+    X, y = make_moons(n=n, noise=0.1, seed=args.seed, signed=True)
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
-    if set(np.unique(y)) <= {0.0, 1.0}:
-        y = 2 * y - 1  # micrograd's demo uses labels -1 / +1
-    model = MLP(2, [16, 16, 1], seed=args.seed, weighted_sum=True)
-    params = model.parameters()
-    print(f"two moons: {n} points; MLP 2-16-16-1 (ReLU, linear output), {len(params)} parameters")
-    rows = [[float(a), float(b)] for a, b in X]
-    labels = [float(v) for v in y]
-    opt = SGD(params, lr=1.0)
-    acc = 0.0
-    for k in range(steps):
-        scores = [model(r) for r in rows]
-        loss = max_margin(scores, labels, alpha=1e-4, params=params)
-        acc = float(np.mean([(s.data > 0) == (t > 0) for s, t in zip(scores, labels)]))
-        opt.zero_grad()
-        loss.backward()
-        opt.lr = 1.0 - 0.9 * k / steps  # micrograd's schedule
-        opt.step()
-        if k % max(1, steps // 10) == 0 or k == steps - 1:
-            print(f"  step {k:>3}  loss {loss.data:.4f}  accuracy {100 * acc:5.1f}%", file=sys.stderr)
-    with no_grad():
-        acc = float(np.mean([(model(r).data > 0) == (t > 0) for r, t in zip(rows, labels)]))
-    print(f"training accuracy after {steps} steps: {100 * acc:.1f}%")
+    acc = res.final_accuracy
+    print(f"training accuracy after {steps} steps: {100 * acc:.1f}% (loss {res.final_loss:.6f})")
     print("decision regions (':' class +1, '.' class -1; data: x = +1, o = -1):")
     print(ascii_map(model, X, y, cols=50 if args.fast else 64, rows=16 if args.fast else 22))
 
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed, so no PNG of the decision boundary; get it with")
-        print("  .venv/bin/pip install 'micrograd_ext[plot]'   (or: pip install matplotlib)")
-        return 0
     h = 0.1 if args.fast else 0.05
     xs = np.arange(X[:, 0].min() - 1, X[:, 0].max() + 1, h)
     ys = np.arange(X[:, 1].min() - 1, X[:, 1].max() + 1, h)
     Z = scores_grid(model, xs, ys)
-    os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "moons_decision_boundary.png")
     fig, ax = plt.subplots(figsize=(6, 4.5), dpi=100)
     ax.contourf(xs, ys, Z > 0, cmap=plt.cm.Spectral, alpha=0.8)
@@ -112,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     ax.scatter(X[:, 0], X[:, 1], c=y, s=30, cmap=plt.cm.Spectral, edgecolors="k")
     ax.set_title(f"two moons, MLP 2-16-16-1 node by node: {100 * acc:.0f}% after {steps} steps")
     fig.tight_layout()
-    fig.savefig(path)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
     plt.close(fig)
+    write_bytes(path, buf.getvalue(), "moons")
     print(f"decision boundary: {path}")
     return 0
 

@@ -33,11 +33,20 @@ def test_micrograd_import_line_works() -> None:
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
-    """(level, module) of every `from ... import` in a file; `from .. import x` gives (2, 'x')."""
+    """(level, module) of every `from ... import` in a file; `from .. import x` gives (2, 'x').
+
+    An absolute import of the package (``from micrograd_ext.closed_form import f``) counts as
+    ``from ..<folder>...``, its old name resolved to the module it is now (``documents.closed_form``).
+    """
     out = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom):
-            if node.module:
+            if node.level == 0 and node.module and node.module.split(".")[0] == "micrograd_ext":
+                rest = node.module.split(".")[1:]
+                if rest and rest[0] in _aliases.ALIASES:
+                    rest = _aliases.ALIASES[rest[0]].split(".") + rest[1:]
+                out.append((2, ".".join(rest)))
+            elif node.module:
                 out.append((node.level, node.module))
             else:
                 out += [(node.level, a.name) for a in node.names]

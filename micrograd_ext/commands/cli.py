@@ -1,14 +1,16 @@
 """The ``micrograd-ext`` command (also ``python -m micrograd_ext``).
 
 Each sub-command lives in its own module, which exposes ``main(argv) -> int``;
-modules are imported only when their command runs.
+modules are imported only when their command runs.  Every ``main`` ends in an exit
+status, never a traceback (:mod:`micrograd_ext.commands._run`).
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import sys
+
+from ._run import run
 
 #: command -> (module, one-line help).  The first is the default.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -20,14 +22,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _available() -> dict[str, tuple[str, str]]:
-    out = {}
-    for name, (mod, text) in COMMANDS.items():
-        if importlib.util.find_spec(mod) is not None:
-            out[name] = (mod, text)
-    return out
-
-
 def _usage(cmds: dict[str, tuple[str, str]]) -> str:
     lines = ["usage: micrograd-ext [COMMAND] [options]", "", "commands:"]
     for name, (_, text) in cmds.items():
@@ -37,8 +31,12 @@ def _usage(cmds: dict[str, tuple[str, str]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    cmds = _available()
+    """``micrograd-ext [COMMAND] [options]``; returns the exit status."""
+    return run("micrograd-ext", lambda: _main(list(sys.argv[1:] if argv is None else argv)))
+
+
+def _main(argv: list[str]) -> int:
+    cmds = COMMANDS
     if argv and argv[0] in ("-h", "--help", "help"):
         print(_usage(cmds))
         return 0
@@ -51,9 +49,6 @@ def main(argv: list[str] | None = None) -> int:
         name, rest = argv[0], argv[1:]
         if name not in COMMANDS:
             print(f"micrograd-ext: unknown command {name!r} (expected one of {', '.join(cmds)})", file=sys.stderr)
-            return 2
-        if name not in cmds:
-            print(f"micrograd-ext: command {name!r} is not available in this build", file=sys.stderr)
             return 2
     else:
         name, rest = next(iter(cmds)), argv

@@ -8,11 +8,15 @@ a fresh graph of scalar ``Value`` nodes for all the points and runs ``backward()
 
 It prints the loss and training accuracy every few steps and the final accuracy;
 the exit status is 0 (1 if the loss stopped being finite).
+
+The seed fixes the data and the initial weights; the default is 0.  ``demos/moons.py``
+runs the same recipe through :func:`train_moons` with micrograd's notebook's seed, 1337
+(and draws the decision boundary), so ``micrograd-ext train --seed 1337`` reports the
+demo's run; both say which seed they use.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 import time
@@ -20,6 +24,12 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from ..core.graph import no_grad, topological_order
+from ..nets import _checks
+from ._run import Parser, fail, run
+
+PROG = "micrograd-ext train"
+#: The seed of micrograd's demo notebook (and of ``demos/moons.py``).
+MICROGRAD_SEED = 1337
 
 __all__ = ["TrainResult", "train_moons", "main"]
 
@@ -53,6 +63,12 @@ def train_moons(steps: int = 100, samples: int = 100, seed: int = 0, *, noise: f
     from ..nets.neurons import MLP
     from ..nets.optim import SGD
 
+    steps = _checks.integer(steps, "steps", "train_moons", minimum=1)
+    samples = _checks.integer(samples, "samples", "train_moons", minimum=2)
+    seed = _checks.seed(seed, "train_moons")
+    hidden = tuple(_checks.integer(h, f"hidden[{k}]", "train_moons", minimum=1) for k, h in enumerate(hidden))
+    if log_every is not None:
+        log_every = _checks.integer(log_every, "log_every", "train_moons", minimum=1)
     X, y = make_moons(samples, noise=noise, seed=seed, signed=True)
     rows = [[float(a), float(b)] for a, b in X]
     labels = [float(v) for v in y]
@@ -64,6 +80,9 @@ def train_moons(steps: int = 100, samples: int = 100, seed: int = 0, *, noise: f
     if out is not None:
         print(f"two moons: {samples} points (noise {noise}, seed {seed}); MLP 2-{'-'.join(map(str, hidden))}-1 "
               f"(ReLU, linear output), {len(params)} parameters; max-margin loss + 1e-4 L2, SGD, {steps} steps",
+              file=out)
+        print(f"  the seed fixes the data and the initial weights: another seed is another run "
+              f"(demos/moons.py uses micrograd's seed {MICROGRAD_SEED}; --seed {MICROGRAD_SEED} gives its run)",
               file=out)
     t0 = time.perf_counter()
     for k in range(steps):
@@ -91,15 +110,20 @@ def train_moons(steps: int = 100, samples: int = 100, seed: int = 0, *, noise: f
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The ``micrograd-ext train`` command."""
-    ap = argparse.ArgumentParser(
-        prog="micrograd-ext train",
+    """The ``micrograd-ext train`` command; returns its exit status (errors: one line on stderr)."""
+    return run(PROG, lambda: _main(argv))
+
+
+def _main(argv: list[str] | None) -> int:
+    ap = Parser(
+        prog=PROG,
         description="Train an MLP 2-16-16-1 node by node on two moons (micrograd's demo: max-margin loss "
                     "+ L2, SGD with a decaying learning rate) and print its loss and accuracy.",
     )
     ap.add_argument("--steps", type=int, default=None, help="SGD steps (default 100; 40 with --fast)")
     ap.add_argument("--samples", type=int, default=None, help="number of points (default 100; 40 with --fast)")
-    ap.add_argument("--seed", type=int, default=0, help="seed of the data and of the initial weights (default 0)")
+    ap.add_argument("--seed", type=int, default=0,
+                    help=f"seed of the data and of the initial weights (default 0; demos/moons.py uses {MICROGRAD_SEED})")
     ap.add_argument("--chain", action="store_true",
                     help="build each neuron as micrograd does, a chain of * and + nodes (slower), "
                          "instead of one weighted-sum node")
@@ -109,9 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     steps = args.steps if args.steps is not None else (40 if args.fast else 100)
     samples = args.samples if args.samples is not None else (40 if args.fast else 100)
     if steps < 1:
-        ap.error(f"--steps {steps} (expected at least 1)")
+        fail(PROG, f"--steps {steps} (expected at least 1)")
     if samples < 2:
-        ap.error(f"--samples {samples} (expected at least 2)")
+        fail(PROG, f"--samples {samples} (expected at least 2)")
+    if args.seed < 0:
+        fail(PROG, f"--seed {args.seed} (expected a non-negative integer)")
     res = train_moons(steps, samples, args.seed, weighted_sum=not args.chain, out=None if args.quiet else sys.stdout)
     if not args.quiet:
         print(f"graph per step: {res.nodes_per_step} nodes; {res.seconds:.2f} s in total")

@@ -7,7 +7,6 @@ is 1 if any row or erratum fails.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -15,11 +14,21 @@ from collections.abc import Sequence
 
 from ..documents import verify as rows_of
 from ..documents.verify import FD_RTOL, RTOL, errata, errata_summary, format_errata, format_table
+from ._run import Parser, run
+
+PROG = "micrograd-ext verify"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``micrograd-ext verify [--json] [--doc NAME]``: print the rows and the errata; exit 1 if any fails."""
-    p = argparse.ArgumentParser(prog="micrograd-ext verify", description=__doc__.split("\n\n")[0])
+    """``micrograd-ext verify [--json] [--doc NAME]``: print the rows and the errata; exit 1 if any fails.
+
+    A closed pipe (``micrograd-ext verify | head``) ends quietly (status 141), errors in one line.
+    """
+    return run(PROG, lambda: _main(argv))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    p = Parser(prog=PROG, description=__doc__.split("\n\n")[0])
     p.add_argument("--json", action="store_true", help="print the rows and the errata as one JSON list of objects")
     p.add_argument("--doc", choices=[name for name, _ in rows_of.SECTIONS], action="append",
                    help="only this document (repeatable); default: all five")

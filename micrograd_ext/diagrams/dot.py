@@ -25,6 +25,8 @@ import numpy as np
 
 from ..core.graph import creation_number, edges, parents
 
+from ..nets import _checks, files, labels
+
 __all__ = [
     "Diagram",
     "DotNotFoundError",
@@ -131,33 +133,31 @@ class Diagram(graphviz.Digraph):
         return {"text/plain": body, "text/html": html}
 
 
-def save(diagram: graphviz.Digraph, path: str, format: str | None = None) -> str:
-    """Write ``diagram`` to ``path`` as SVG, PNG, PDF or DOT source (``gv``); returns the path.
+def save(diagram: graphviz.Digraph, path: str | os.PathLike, format: str | None = None) -> str:
+    """Write ``diagram`` to ``path`` as SVG, PNG, PDF or DOT source (``gv``); returns the path written.
 
-    The format comes from ``format`` or the file's extension (``.dot`` is DOT source
-    too).  DOT source never needs Graphviz; the other formats raise
-    :class:`DotNotFoundError` when ``dot`` is missing.
+    The format is the one of the file's suffix (``.dot`` is DOT source too); a path
+    without a suffix gets ``format`` (default ``svg``) as its suffix; an unknown suffix
+    (``foo.jpg``), or a ``format`` that disagrees with the suffix, is refused with a
+    ``ValueError`` before anything is drawn.  DOT source never needs Graphviz; the other
+    formats raise :class:`DotNotFoundError` when ``dot`` is missing.  The file is written
+    by :func:`micrograd_ext.nets.files.write_bytes` (folders created; a path that cannot
+    be written raises a one-line ``OSError``; nothing half-written is left behind).
     """
-    fmt = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
-    if fmt == "dot":
-        fmt = "gv"
-    if fmt not in _FORMATS:
-        raise ValueError(f"save: format {fmt!r} (expected one of {', '.join(_FORMATS)})")
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
+    if not isinstance(diagram, graphviz.Digraph):
+        raise TypeError(f"save: expected a diagram (a graphviz.Digraph from draw_graph, draw_network or draw_paths), "
+                        f"got {type(diagram).__name__}")
+    target, fmt = files.output_format(path, "save", _FORMATS, default=format or "svg", aliases={"dot": "gv"},
+                                      format=format)
     if fmt == "gv":
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(diagram.source)
-        return path
+        return files.write_bytes(target, diagram.source, "save")
     try:
         data = diagram.pipe(format=fmt)
     except graphviz.ExecutableNotFound as e:
         if isinstance(e, DotNotFoundError):
             raise
-        raise DotNotFoundError(f"write {path}") from None
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
+        raise DotNotFoundError(f"write {target}") from None
+    return files.write_bytes(target, data, "save")
 
 
 # ---------------------------------------------------------------------------
@@ -218,8 +218,9 @@ def op_name(op: str) -> str:
     return _OP_NAMES.get(str(op), str(op))
 
 
-_PARAM_RE = re.compile(r"^[wb]\((\d+)\)\[")
-_LAYER_RE = re.compile(r"^[A-Za-z]+\((\d+)\)")
+def _is_param_label(label: str) -> bool:
+    """A weight or bias label (``w(l)[i,j]``, ``b(l)[i]``), read by :mod:`micrograd_ext.nets.labels`."""
+    return labels.is_parameter(label)
 
 
 def _is_tensor(node: Any) -> bool:
@@ -287,9 +288,9 @@ def _layers(order: Sequence[Any], model: Any = None) -> dict[Any, int]:
             for p in lay.parameters():
                 layer[p] = li
     for node in order:
-        m = _LAYER_RE.match(getattr(node, "label", "") or "")
-        if m:
-            layer[node] = int(m.group(1))
+        li = labels.layer_of(getattr(node, "label", "") or "")
+        if li is not None:
+            layer[node] = li
     cons = _consumers(order)
     for node in reversed(order):  # consumers first
         if node in layer or not parents(node) or getattr(node, "label", ""):
@@ -298,6 +299,21 @@ def _layers(order: Sequence[Any], model: Any = None) -> dict[Any, int]:
         if len(ls) == 1 and None not in ls:
             layer[node] = ls.pop()
     return layer
+
+
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+
+def _check_options(where: str, *, rankdir: str, max_nodes: int | None, digits: int, title: str | None = None) -> None:
+    """The options every drawing takes, checked at its entry (each error names the function and the option)."""
+    _checks.choice(rankdir, "rankdir", where, RANKDIRS)
+    if max_nodes is not None:
+        _checks.integer(max_nodes, "max_nodes", where, minimum=1)
+    d = _checks.integer(digits, "digits", where, minimum=1)
+    if d > 17:
+        raise ValueError(f"{where}: digits = {d} (expected 1 to 17 significant digits; float64 has 17)")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"{where}: title = {title!r:.40} of type {type(title).__name__} (expected a str or None)")
 
 
 def _check_size(n: int, max_nodes: int | None, what: str, advice: str) -> None:

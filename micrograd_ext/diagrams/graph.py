@@ -22,6 +22,7 @@ from .dot import (
     DEFAULT_MAX_NODES,
     PATH_COLORS,
     Diagram,
+    _check_options,
     _check_size,
     _collect,
     _edge_label,
@@ -97,6 +98,7 @@ def draw_graph(
 
     Refuses (:class:`GraphTooLargeError`) above ``max_nodes`` drawn nodes.
     """
+    _check_options("draw_graph", rankdir=rankdir, max_nodes=max_nodes, digits=digits, title=title)
     if collapse:
         return draw_network(root, rankdir=rankdir, color_by_grad=color_by_grad, max_nodes=max_nodes,
                             digits=digits, title=title, model=model)

@@ -10,13 +10,14 @@ from ..core.graph import parents
 from . import chain
 from .dot import (
     _GREY,
-    _PARAM_RE,
     DEFAULT_MAX_NODES,
     Diagram,
+    _check_options,
     _check_size,
     _collect,
     _fmt,
     _grad_known,
+    _is_param_label,
     _layers,
     _plain,
     _value_fields,
@@ -30,7 +31,7 @@ from .dot import (
 
 def _model_graph(model: Any) -> tuple[list[Any], list[Any]]:
     """Run ``model`` on labelled placeholder inputs ``x[1] .. x[nin]`` to get its graph."""
-    from ..core.value import Value
+    from ..nets.neurons import inputs
 
     layers = getattr(model, "layers", None)
     if not layers:
@@ -42,7 +43,7 @@ def _model_graph(model: Any) -> tuple[list[Any], list[Any]]:
         nin = len(neurons[0].w) if neurons else None
     if nin is None:
         raise TypeError("draw_network: cannot tell the number of inputs of the model (expected layers[0].neurons[0].w)")
-    xs = [Value(0.0, label=f"x[{j}]") for j in range(1, nin + 1)]
+    xs = inputs([0.0] * nin)
     out = model(xs)
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
     return outs, xs
@@ -70,6 +71,7 @@ def draw_network(
     ``color_by_grad`` colours each weight's edge by the sign of its gradient and
     thickens it with its size.
     """
+    _check_options("draw_network", rankdir=rankdir, max_nodes=max_nodes, digits=digits, title=title)
     if hasattr(model_or_root, "_edges"):
         roots = [model_or_root]
         values = True
@@ -89,7 +91,7 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
     if model is not None and hasattr(model, "parameters"):
         params.update(model.parameters())
     for node in order:
-        if not parents(node) and _PARAM_RE.match(getattr(node, "label", "") or ""):
+        if not parents(node) and _is_param_label(getattr(node, "label", "") or ""):
             params.add(node)
     # Visible: labelled non-parameter nodes, unlabelled leaves (inputs), and the roots.
     visible = [n for n in order if n not in params and (getattr(n, "label", "") or not parents(n) or n in roots)]
@@ -137,8 +139,11 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
     if color_by_grad and show_grad:
         gmax = max((abs(e[2].grad) for e in edges if e[2] is not None), default=0.0)
 
+    # Straight edges, as the papers draw a network (splines bend around the layer boxes and loop
+    # over the top of the figure); newrank lets a bias node outside the boxes share a column.
     g = Diagram(name="network", graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "nodesep": "0.12",
-                                            "ranksep": "1.2", "remincross": "false"},
+                                            "ranksep": "1.2", "remincross": "false", "splines": "line",
+                                            "newrank": "true", "forcelabels": "true"},
                 node_attr={"fontname": "Helvetica", "fontsize": "11"},
                 edge_attr={"fontname": "Helvetica", "fontsize": "8", "arrowsize": "0.5"})
     if title:
@@ -160,13 +165,15 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
     columns: dict[tuple[int, int], list[Any]] = {}
     for node in visible:
         columns.setdefault(column(node), []).append(node)
+    # The "+1" of layer l's biases stands in the column before z(l) (the inputs, or a(l-1)),
+    # but outside that layer's box: it is an input of layer l, not a node of layer l - 1.
     bias_col: dict[int, tuple[int, int]] = {}
     for bl in bias_layers:
         prev_cols = [c for c in columns if c < (bl, 0)]
         bias_col[bl] = max(prev_cols) if prev_cols else (bl, 0)
-        columns.setdefault(bias_col[bl], [])
     # Plain multi-line labels here (not records): dot cannot keep records in order with flat edges.
     shape = "box" if values else "ellipse"
+
     def emit_column(target: Any, col: tuple[int, int]) -> None:
         with target.subgraph() as s:
             s.attr(rank="same")
@@ -174,10 +181,6 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
             for node in columns[col]:
                 s.node(ids[node], _plain("\n".join(fields(node))), shape=shape, style="rounded" if values else "")
                 names.append(ids[node])
-            for bl, bc in bias_col.items():
-                if bc == col:
-                    s.node(f"bias{bl}", _plain(f"+1 (bias of layer {bl})"), shape="box", style="rounded,dotted")
-                    names.append(f"bias{bl}")
             for a, b in zip(names, names[1:]):  # keep the top-to-bottom order (with remincross=false)
                 s.edge(b, a, style="invis") if rankdir == "LR" else s.edge(a, b, style="invis")
 
@@ -195,6 +198,12 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
             c.attr(label=text, style="rounded,dashed", color="#999999", fontcolor="#666666")
             for col in cols:
                 emit_column(c, col)
+    for bl, bc in bias_col.items():
+        with g.subgraph() as s:  # at the top level: in no layer's box
+            s.attr(rank="same")
+            s.node(f"bias{bl}", _plain(f"+1 (bias of layer {bl})"), shape="box", style="rounded,dotted")
+            for node in columns.get(bc, [])[-1:]:
+                s.node(ids[node])
 
     for src, dst, w, text in edges:
         attrs: dict[str, str] = {}
@@ -202,8 +211,8 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
             wl = chain.symbol(w, ids)
             tip = f"{wl} = {_fmt(w.data, digits)}" + (f", grad {_fmt(w.grad, digits)}" if show_grad else "")
             attrs["tooltip"] = _plain(tip)
-            if weight_labels:
-                attrs["label"] = _plain(wl if not values else tip)
+            if weight_labels:  # an external label: placed beside its straight edge
+                attrs["xlabel"] = _plain(wl if not values else tip)
             if gmax > 0:
                 t = abs(w.grad) / gmax
                 attrs.update(color="#d62728" if w.grad > 0 else ("#1f77b4" if w.grad < 0 else _GREY),

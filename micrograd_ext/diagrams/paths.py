@@ -12,11 +12,13 @@ from typing import Any
 
 from ..core.graph import creation_number, parents
 from ..core.graph import op_name as node_op
+from ..nets import _checks
 from . import chain
 from .dot import (
     DEFAULT_MAX_NODES,
     PATH_COLORS,
     Diagram,
+    _check_options,
     _check_size,
     _edge_label,
     _fmt,
@@ -70,11 +72,19 @@ def draw_paths(
     path's product and their sum next to ``wrt.grad``.  ``whole=True`` draws the
     whole graph (with its operation nodes) with the paths highlighted.
 
-    Refuses with :class:`micrograd_ext.chain.TooManyPathsError` above ``limit`` paths.
+    Refuses with :class:`micrograd_ext.chain.TooManyPathsError` above ``limit`` paths,
+    and with a ``ValueError`` when ``wrt`` is not a node of ``root``'s graph.
     """
     if not hasattr(root, "_edges") or not hasattr(wrt, "_edges"):
         raise TypeError(f"draw_paths: expected graph nodes for root and wrt, got {type(root).__name__} and "
                         f"{type(wrt).__name__}")
+    _check_options("draw_paths", rankdir=rankdir, max_nodes=max_nodes, digits=digits, title=title)
+    if limit is not None:
+        _checks.integer(limit, "limit", "draw_paths", minimum=1)
+    if wrt is not root and id(wrt) not in {id(n) for n in topological_order(root)}:
+        name = f" {wrt.label!r}" if getattr(wrt, "label", "") else ""
+        raise ValueError(f"draw_paths: wrt{name} ({wrt!r:.60}) is not a node of the graph of root "
+                         f"({root!r:.60}); expected a node that root was computed from, e.g. one of its weights")
     try:
         ps = chain.paths(root, wrt, limit=limit)
     except chain.TooManyPathsError as e:

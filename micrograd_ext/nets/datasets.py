@@ -5,7 +5,10 @@
 * :func:`make_xor` — the XOR truth table (optionally repeated, with noise);
 * :func:`load_iris` — Fisher's 1936 iris data, the input of Bondartsov's
   "Notes on analytic gradient derivation" (2019), from the file shipped in
-  ``micrograd_ext/data/iris.csv`` (source: ``micrograd_ext/data/SOURCE.txt``).
+  ``micrograd_ext/data/iris.csv`` (source: ``micrograd_ext/data/SOURCE.txt``);
+* :func:`split_stratified` and :func:`iris_split` — the seeded stratified split and
+  the standardisation the guided tour uses (so ``micrograd-ext draw --row`` feeds the
+  very inputs the tour drew).
 
 Everything is float64 and deterministic from its ``seed``.
 """
@@ -14,11 +17,14 @@ from __future__ import annotations
 
 import csv
 import os
+import random
 from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["make_moons", "make_xor", "load_iris", "Iris", "IRIS_PATH"]
+from . import _checks
+
+__all__ = ["make_moons", "make_xor", "load_iris", "Iris", "IRIS_PATH", "split_stratified", "iris_split", "IrisSplit"]
 
 #: The shipped iris file.
 IRIS_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "iris.csv")
@@ -34,9 +40,7 @@ def _check_n(n: object, where: str, minimum: int = 1) -> int:
 
 
 def _check_noise(noise: object, where: str) -> float:
-    if isinstance(noise, bool) or not isinstance(noise, (int, float, np.floating)) or not noise >= 0:
-        raise ValueError(f"{where}: noise = {noise!r} (expected a number >= 0, the standard deviation)")
-    return float(noise)
+    return _checks.real(noise, "noise", where, low=0.0)
 
 
 def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0, *, signed: bool = False,
@@ -53,6 +57,9 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: int | None = 0, *, signed
     """
     n = _check_n(n, "make_moons", 2)
     noise = _check_noise(noise, "make_moons")
+    seed = _checks.seed(seed, "make_moons")
+    signed = _checks.flag(signed, "signed", "make_moons")
+    shuffle = _checks.flag(shuffle, "shuffle", "make_moons")
     n_out = n // 2
     n_in = n - n_out
     t_out = np.linspace(0.0, np.pi, n_out)
@@ -82,6 +89,8 @@ def make_xor(n: int = 4, noise: float = 0.0, seed: int | None = 0, *, signed: bo
     """
     n = _check_n(n, "make_xor", 1)
     noise = _check_noise(noise, "make_xor")
+    seed = _checks.seed(seed, "make_xor")
+    signed = _checks.flag(signed, "signed", "make_xor")
     corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     labels = np.array([0, 1, 1, 0], dtype=np.int64)
     idx = np.arange(n) % 4
@@ -108,7 +117,7 @@ def load_iris(path: str | os.PathLike | None = None) -> Iris:
     same header).  Features: sepal length, sepal width, petal length, petal width;
     classes: setosa, versicolor, virginica (50 each, in that order).
     """
-    path = IRIS_PATH if path is None else os.fspath(path)
+    path = IRIS_PATH if path is None else _checks.path(path, "load_iris", what="an iris CSV file")
     try:
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.reader(f))
@@ -132,3 +141,52 @@ def load_iris(path: str | os.PathLike | None = None) -> Iris:
             raise ValueError(f"load_iris: {path!r} line {r + 2}: species {name!r}, expected one of {list(_IRIS_CLASSES)}")
         y[r] = _IRIS_CLASSES.index(name)
     return Iris(X, y, list(_IRIS_FEATURES), list(_IRIS_CLASSES))
+
+
+def split_stratified(y: np.ndarray, n_test_per_class: int, seed: int) -> tuple[list[int], list[int]]:
+    """A seeded stratified split: ``n_test_per_class`` rows of each class are held out.
+
+    Returns ``(train_idx, test_idx)``, each sorted, disjoint, covering every row.  Each
+    class's rows are shuffled by one ``random.Random(seed)`` in class order.
+    """
+    n_test_per_class = _check_n(n_test_per_class, "split_stratified", 1)
+    seed = _checks.seed(seed, "split_stratified")
+    rng = random.Random(seed)
+    train: list[int] = []
+    test: list[int] = []
+    for k in sorted(set(int(v) for v in y)):
+        idx = [i for i, v in enumerate(y) if int(v) == k]
+        if len(idx) <= n_test_per_class:
+            raise ValueError(f"split_stratified: class {k} has {len(idx)} rows, cannot hold out {n_test_per_class}")
+        rng.shuffle(idx)
+        test += idx[:n_test_per_class]
+        train += idx[n_test_per_class:]
+    return sorted(train), sorted(test)
+
+
+class IrisSplit(NamedTuple):
+    """What :func:`iris_split` returns: every row standardised with the training rows' statistics."""
+
+    X: np.ndarray  # (150, 4), standardised
+    y: np.ndarray  # (150,)
+    train: list[int]
+    test: list[int]
+    mean: np.ndarray
+    std: np.ndarray
+    raw: np.ndarray  # (150, 4), in cm
+    feature_names: list[str]
+    class_names: list[str]
+
+    def one_hot(self, rows: list[int] | np.ndarray) -> list[list[float]]:
+        """The targets of ``rows`` as one-hot rows (Bondartsov's ``Sy``)."""
+        k = len(self.class_names)
+        return [[1.0 if int(self.y[r]) == j else 0.0 for j in range(k)] for r in rows]
+
+
+def iris_split(seed: int = 0, n_test_per_class: int = 10) -> IrisSplit:
+    """The guided tour's data: iris split by :func:`split_stratified` (``n_test_per_class`` held out
+    per class), every feature standardised with the training rows' mean and standard deviation."""
+    X, y, features, classes = load_iris()
+    train, test = split_stratified(y, n_test_per_class, seed)
+    mu, sd = X[train].mean(axis=0), X[train].std(axis=0)
+    return IrisSplit((X - mu) / sd, y, train, test, mu, sd, X, features, classes)

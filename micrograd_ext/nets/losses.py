@@ -1,23 +1,38 @@
-"""Loss functions of ``Value``s: mean squared error, binary and softmax cross-entropy, max-margin.
+"""The loss functions, for ``Value`` and ``Tensor``: mean squared error, binary and softmax cross-entropy, max-margin.
 
-Each loss can be built two ways, so a diagram shows either the documents' picture
-or the learner's hand calculation:
+This module is the one home of the losses a user calls; the fused loss *nodes* they
+build (the ``mse``, ``bce`` and ``xent`` rules of :mod:`micrograd_ext.core.ops`, the
+Tensor ``bce`` and ``cross_entropy`` nodes of :mod:`micrograd_ext.core.tensor`) live in
+the engine.  :mod:`micrograd_ext.nets.tensor_nn` re-exports :func:`mse_loss`,
+:func:`bce_loss` and :func:`cross_entropy` so ``from micrograd_ext.tensor_nn import
+bce_loss`` keeps working.
 
-* ``nary=True``: the loss is ONE node of the rule table (``mse``, ``bce``,
-  ``xent``), whose local derivative to each prediction is the formula of the
-  document (Bondartsov 2019, eq. (5a) for ``bce``; CS224n notes, identity 2.6,
-  ``y_hat - y`` for ``xent``);
+**Reduction.**  Every loss takes ``reduction``, read by one parser
+(:func:`parse_reduction`) with PyTorch's meanings: ``'mean'`` over every element,
+``'sum'``, ``'batchmean'`` (summed over the outputs, averaged over the ``N`` samples:
+Bondartsov's eq. (1), ``C = -1/|Sx| sum_x sum_k ...``) and ``'none'`` (one loss per
+element, or per sample for the cross-entropy).
+
+**Value losses** (:func:`mse`, :func:`bce`, :func:`softmax_cross_entropy`,
+:func:`max_margin`) can be built two ways, so a diagram shows either the documents'
+picture or the learner's hand calculation:
+
+* ``nary=True``: the loss is ONE node of the rule table (``mse``, ``bce``, ``xent``),
+  whose local derivative to each prediction is the formula of the document
+  (Bondartsov 2019, eq. (5a) for ``bce``; CS224n notes, identity 2.6, ``y_hat - y``
+  for ``xent``);
 * ``nary=False``: elementary nodes only (``-``, ``**2``, ``log``, ``exp``, ``*``, ``+``).
 
-Shapes.  ``preds`` is a list of lists (rows are samples, columns are outputs), a
-flat list, or a single ``Value``; ``targets`` has the same shape.  For a list of
-lists the loss is averaged over the ``N`` samples and *summed* over the outputs,
-as eq. (1) of Bondartsov; a flat list is ``N`` samples of one output each, so it
-is the mean over its elements (PyTorch's ``reduction='mean'``).
+``preds`` is a list of lists (rows are samples, columns are outputs), a flat list
+(``N`` samples of one output each) or a single ``Value``; ``targets`` has the same
+shape.  Their default reduction is ``'batchmean'``: for a flat list that is the mean
+over its elements (PyTorch's ``'mean'``).
 
-Given a :class:`~micrograd_ext.tensor.Tensor`, :func:`mse`, :func:`bce` and
-:func:`softmax_cross_entropy` hand over to :mod:`micrograd_ext.tensor_nn`
-(``mse_loss``, ``bce_loss`` with ``reduction='batchmean'``, ``cross_entropy``).
+**Tensor losses** (:func:`mse_loss`, :func:`bce_loss`, :func:`cross_entropy`) default
+to ``'mean'`` as PyTorch.  Given a ``Tensor``, :func:`mse`, :func:`bce` and
+:func:`softmax_cross_entropy` hand over to them (with ``'batchmean'``).
+
+Targets are checked: finite numbers, within ``[0, 1]`` for the binary cross-entropy.
 """
 
 from __future__ import annotations
@@ -29,42 +44,81 @@ from functools import reduce
 from operator import add
 from typing import Any
 
-from ..core.ops import DomainError
-from ..core.value import Value
+import numpy as np
 
-__all__ = ["mse", "bce", "softmax_cross_entropy", "max_margin"]
+from ..core.ops import DomainError
+from ..core.tensor import Tensor
+from ..core.tensor import bce as _bce_node
+from ..core.tensor import cross_entropy as _xent_node
+from ..core.value import Value
+from . import _checks
+
+__all__ = ["mse", "bce", "softmax_cross_entropy", "max_margin", "mse_loss", "bce_loss", "cross_entropy",
+           "REDUCTIONS", "parse_reduction"]
+
+#: The reductions, as PyTorch names them.
+REDUCTIONS: tuple[str, ...] = ("mean", "sum", "batchmean", "none")
+
+
+def parse_reduction(reduction: Any, where: str, allowed: Sequence[str] = REDUCTIONS) -> str:
+    """The one reader of ``reduction=``: one of :data:`REDUCTIONS` that the loss ``where`` supports."""
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{where}: reduction = {reduction!r} (expected one of {', '.join(map(repr, allowed))})")
+    if reduction not in allowed:
+        raise ValueError(f"{where}: reduction = {reduction!r} is not available here "
+                         f"(expected one of {', '.join(map(repr, allowed))})")
+    return reduction
+
+
+def _scale(reduction: str, n_elements: int, n_samples: int) -> float:
+    """The factor in front of the sum: ``'mean'`` 1/elements, ``'batchmean'`` 1/samples, ``'sum'`` 1."""
+    if reduction == "mean":
+        return 1.0 / max(n_elements, 1)
+    if reduction == "batchmean":
+        return 1.0 / max(n_samples, 1)
+    return 1.0
 
 
 def _is_tensor(x: Any) -> bool:
-    try:
-        from ..core.tensor import Tensor
-    except ImportError:  # pragma: no cover - the Tensor half is not in this build
-        return False
     return isinstance(x, Tensor)
-
-
-def _tensor_nn() -> Any:
-    try:
-        from . import tensor_nn
-    except ImportError as e:  # pragma: no cover
-        raise TypeError("losses: Tensor inputs need micrograd_ext.tensor_nn, which is not in this build") from e
-    return tensor_nn
 
 
 def _as_value(p: Any, where: str) -> Value:
     if isinstance(p, Value):
         return p
     if isinstance(p, numbers.Real) and not isinstance(p, bool):
-        return Value(p)
+        return Value(_checks.real(p, "prediction", where, finite=False))
     raise TypeError(f"{where}: expected a Value or a number as a prediction, got {type(p).__name__}: {p!r:.60}")
 
 
 def _as_float(t: Any, where: str) -> float:
+    if type(t) is float and math.isfinite(t):  # the common case first
+        return t
     if isinstance(t, Value):
-        return t.data
+        t = t.data
     if isinstance(t, numbers.Real) and not isinstance(t, bool):
-        return float(t)
+        return _checks.real(t, "target", where)
     raise TypeError(f"{where}: expected a number as a target, got {type(t).__name__}: {t!r:.60}")
+
+
+def _check_probabilities(ys: Sequence[float], where: str) -> None:
+    for y in ys:
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(f"{where}: target {y!r} (expected a probability in [0, 1], e.g. a 0/1 label)")
+
+
+def _unflatten(nodes: list[Value], preds: Any) -> Any:
+    """Per-element losses (``reduction='none'``) in the shape of ``preds``."""
+    if isinstance(preds, (Value, numbers.Real)):
+        return nodes[0]
+    rows = list(preds)
+    if rows and _is_row(rows[0]):
+        out, k = [], 0
+        for r in rows:
+            out.append(nodes[k: k + len(r)])
+            k += len(r)
+        return out
+    return nodes
 
 
 def _is_row(x: Any) -> bool:
@@ -98,21 +152,30 @@ def _shape(x: Any) -> str:
     return f"of length {len(x)}" if _is_row(x) else f"{type(x).__name__} {x!r:.30}"
 
 
-def mse(preds: Any, targets: Any, *, nary: bool = True) -> Value:
+def mse(preds: Any, targets: Any, *, nary: bool = True, reduction: str = "batchmean") -> Any:
     """Mean squared error ``1/N sum_n sum_k (a_nk - y_nk)^2`` (``N`` samples; see the module docstring).
 
     ``nary=True``: one ``mse`` node, local derivative ``2 (a - y) / N``;
-    ``nary=False``: ``(a - y)**2`` nodes, summed, times ``1/N``.
+    ``nary=False``: ``(a - y)**2`` nodes, summed, times ``1/N``.  ``reduction='none'``
+    gives one loss node per element, in the shape of ``preds``.
     """
     if _is_tensor(preds):
-        return _tensor_nn().mse_loss(preds, targets, reduction="batchmean")
+        return mse_loss(preds, targets, reduction=parse_reduction(reduction, "mse"))
+    reduction = parse_reduction(reduction, "mse")
+    nary = _checks.flag(nary, "nary", "mse")
     N, flat, ys = _rows(preds, targets, "mse")
+    if reduction == "none":
+        if nary:
+            return _unflatten([Value.nary("mse", [p], targets=[y], scale=1.0) for p, y in zip(flat, ys)], preds)
+        return _unflatten([(p - y) ** 2 for p, y in zip(flat, ys)], preds)
+    scale = _scale(reduction, len(flat), N)
     if nary:
-        return Value.nary("mse", flat, targets=ys, scale=1.0 / N)
-    return reduce(add, [(p - y) ** 2 for p, y in zip(flat, ys)]) * (1.0 / N)
+        return Value.nary("mse", flat, targets=ys, scale=scale)
+    total = reduce(add, [(p - y) ** 2 for p, y in zip(flat, ys)])
+    return total * scale if reduction != "sum" else total
 
 
-def bce(preds: Any, targets: Any, *, nary: bool = True) -> Value:
+def bce(preds: Any, targets: Any, *, nary: bool = True, reduction: str = "batchmean") -> Any:
     """Binary cross-entropy, Bondartsov (2019) eq. (1) summed over the outputs:
 
     ``C = -1/|Sx| sum_{Sx} sum_k [y_k ln a_k + (1 - y_k) ln(1 - a_k)]``.
@@ -123,26 +186,38 @@ def bce(preds: Any, targets: Any, *, nary: bool = True) -> Value:
     PyTorch's ``BCELoss``, so a saturated output gives a large finite loss).
     ``nary=False``: ``log``, ``*``, ``+`` nodes (a term whose factor ``y`` or
     ``1 - y`` is zero is left out, so ``a = 1`` with ``y = 1`` is fine; ``ln 0`` otherwise
-    raises :class:`~micrograd_ext.rules.DomainError`).
+    raises :class:`~micrograd_ext.rules.DomainError`).  Targets must lie in ``[0, 1]``
+    (a ``ValueError`` otherwise, as PyTorch's ``BCELoss``).  ``reduction='none'``
+    gives one loss node per element, in the shape of ``preds``.
     """
     if _is_tensor(preds):
-        return _tensor_nn().bce_loss(preds, targets, reduction="batchmean")
+        return bce_loss(preds, targets, reduction=parse_reduction(reduction, "bce"))
+    reduction = parse_reduction(reduction, "bce")
+    nary = _checks.flag(nary, "nary", "bce")
     N, flat, ys = _rows(preds, targets, "bce")
+    _check_probabilities(ys, "bce")
     for p in flat:
         if not 0.0 <= p.data <= 1.0:
             raise DomainError(f"bce: prediction {p.data!r} {p.label} (expected a probability in [0, 1], "
                               "e.g. a sigmoid output)".replace("  ", " "))
+    if reduction == "none":
+        if nary:
+            return _unflatten([Value.nary("bce", [a], targets=[y], scale=1.0) for a, y in zip(flat, ys)], preds)
+        return _unflatten([_bce_elementary([a], [y], -1.0) for a, y in zip(flat, ys)], preds)
+    scale = _scale(reduction, len(flat), N)
     if nary:
-        return Value.nary("bce", flat, targets=ys, scale=1.0 / N)
+        return Value.nary("bce", flat, targets=ys, scale=scale)
+    return _bce_elementary(flat, ys, -scale)
+
+
+def _bce_elementary(flat: Sequence[Value], ys: Sequence[float], factor: float) -> Value:
     terms: list[Value] = []
     for a, y in zip(flat, ys):
         if y != 0.0:
             terms.append(y * a.log())
         if y != 1.0:
             terms.append((1.0 - y) * (1.0 - a).log())
-    if not terms:  # pragma: no cover - every y is both 0 and 1: impossible
-        raise ValueError("bce: no terms")
-    return reduce(add, terms) * (-1.0 / N)
+    return reduce(add, terms) * factor
 
 
 def _check_class(k: Any, n: int, where: str) -> int:
@@ -163,7 +238,7 @@ def _xent_elementary(z: list[Value], k: int, scale: float) -> Value:
     return loss * scale if scale != 1.0 else loss
 
 
-def softmax_cross_entropy(logits: Any, target: Any, *, nary: bool = True) -> Value:
+def softmax_cross_entropy(logits: Any, target: Any, *, nary: bool = True, reduction: str = "mean") -> Any:
     """``-ln softmax(z)_target = logsumexp(z) - z_target``, numerically stable.
 
     ``logits``: one sample's logits (a list of Values) with ``target`` a class index,
@@ -171,9 +246,16 @@ def softmax_cross_entropy(logits: Any, target: Any, *, nary: bool = True) -> Val
     The gradient to ``z`` is ``softmax(z) - y`` (CS224n notes, identity 2.6).
     ``nary=True``: one ``xent`` node per sample (plus a ``sum`` over samples);
     ``nary=False``: ``-``, ``exp``, ``+``, ``log`` nodes with the max subtracted.
+    ``reduction``: ``'mean'`` (or ``'batchmean'``, the same here) over the samples,
+    ``'sum'``, or ``'none'`` (a list of one loss node per sample).
     """
     if _is_tensor(logits):
-        return _tensor_nn().cross_entropy(logits, target)
+        return cross_entropy(logits, target, reduction=parse_reduction(reduction, "softmax_cross_entropy"))
+    reduction = parse_reduction(reduction, "softmax_cross_entropy")
+    nary = _checks.flag(nary, "nary", "softmax_cross_entropy")
+    if isinstance(logits, (Value, numbers.Number, str)) or not hasattr(logits, "__iter__"):
+        raise TypeError(f"softmax_cross_entropy: logits {type(logits).__name__} {logits!r:.40} "
+                        "(expected a list of Values, or a list of such rows)")
     rows = list(logits)
     if not rows:
         raise ValueError("softmax_cross_entropy: no logits (expected at least one)")
@@ -187,15 +269,21 @@ def softmax_cross_entropy(logits: Any, target: Any, *, nary: bool = True) -> Val
         batch = [[_as_value(v, "softmax_cross_entropy") for v in rows]]
         ks = [target]
     N = len(batch)
+    scale = 1.0 if reduction in ("sum", "none") else 1.0 / N
     nodes = []
     for r, (z, k) in enumerate(zip(batch, ks)):
         if not z:
             raise ValueError(f"softmax_cross_entropy: sample {r} has no logits")
         kk = _check_class(k, len(z), "softmax_cross_entropy")
-        nodes.append(Value.nary("xent", z, target=kk, scale=1.0 / N) if nary else _xent_elementary(z, kk, 1.0))
+        nodes.append(Value.nary("xent", z, target=kk, scale=scale) if nary else _xent_elementary(z, kk, 1.0))
+    if reduction == "none":
+        return nodes if _is_row(rows[0]) else nodes[0]
     if nary:
         return nodes[0] if N == 1 else Value.sum(nodes)
-    return nodes[0] if N == 1 else reduce(add, nodes) * (1.0 / N)
+    if N == 1:
+        return nodes[0]
+    total = reduce(add, nodes)
+    return total if reduction == "sum" else total * scale
 
 
 def max_margin(scores: Any, labels: Sequence[float], alpha: float = 1e-4, params: Sequence[Any] | None = None,
@@ -241,8 +329,6 @@ def max_margin(scores: Any, labels: Sequence[float], alpha: float = 1e-4, params
 
 
 def _max_margin_tensor(scores: Any, labels: Any, alpha: float, params: Sequence[Any] | None) -> Any:
-    import numpy as np
-
     y = np.asarray(getattr(labels, "data", labels), dtype=np.float64).reshape(scores.shape)
     bad = ~np.isin(y, (-1.0, 1.0))
     if np.any(bad):
@@ -251,3 +337,108 @@ def _max_margin_tensor(scores: Any, labels: Any, alpha: float, params: Sequence[
     for p in params or ():
         loss = loss + alpha * (p * p).sum()
     return loss
+
+
+# ---------------------------------------------------------------------------
+# Tensor losses (PyTorch's names and defaults)
+# ---------------------------------------------------------------------------
+
+
+def _as_tensor_pred(pred: Any, where: str) -> Tensor:
+    if not isinstance(pred, Tensor):
+        raise TypeError(f"{where}: predictions of type {type(pred).__name__} (expected a Tensor; "
+                        "for lists of Values use mse / bce / softmax_cross_entropy)")
+    return pred
+
+
+def _target_array(target: Any, shape: tuple[int, ...], where: str, *, probabilities: bool = False) -> np.ndarray:
+    """The targets as a float64 array of ``shape``: real, finite numbers (in [0, 1] for ``probabilities``)."""
+    t = target.data if isinstance(target, Tensor) else target
+    try:
+        arr = np.asarray(t)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: targets {type(target).__name__} {target!r:.40} (expected an array of numbers)") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: targets of dtype {arr.dtype} (expected real numbers)")
+    arr = arr.astype(np.float64, copy=False)
+    if arr.shape != shape:
+        raise ValueError(f"{where}: target of shape {arr.shape} for predictions of shape {shape} (expected the same shape)")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{where}: target {float(arr[~np.isfinite(arr)].flat[0])!r} (expected finite numbers)")
+    if probabilities:
+        bad = (arr < 0.0) | (arr > 1.0)
+        if np.any(bad):
+            raise ValueError(f"{where}: target {float(arr[bad].flat[0])!r} (expected probabilities in [0, 1], e.g. 0/1 labels)")
+    return arr
+
+
+def mse_loss(pred: Tensor, target: Tensor | np.ndarray, reduction: str = "mean") -> Tensor:
+    """``(pred - target)^2`` reduced: ``'mean'`` over all elements (as PyTorch), ``'sum'``,
+    ``'batchmean'`` (summed over outputs, averaged over the samples of axis 0) or ``'none'``."""
+    reduction = parse_reduction(reduction, "mse_loss")
+    pred = _as_tensor_pred(pred, "mse_loss")
+    t = Tensor(_target_array(target, pred.shape, "mse_loss"))
+    per = (pred - t) ** 2
+    if reduction == "none":
+        return per
+    if reduction == "mean":
+        return per.mean()
+    if reduction == "sum":
+        return per.sum()
+    return per.sum() * (1.0 / (per.shape[0] if per.ndim else 1))
+
+
+def bce_loss(pred: Tensor, target: Tensor | np.ndarray, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of probabilities ``pred`` (e.g. sigmoid outputs) against ``target`` in [0, 1].
+
+    One graph node (the engine's ``'bce'`` node, each log floored at -100 as PyTorch's
+    ``BCELoss``).  ``reduction``: ``'mean'`` over all elements (as PyTorch), ``'sum'``,
+    ``'batchmean'`` — summed over outputs and averaged over the ``N`` samples (rows),
+    which is Bondartsov's eq. (1) ``C = -1/N sum_n sum_k [y ln a + (1 - y) ln(1 - a)]`` —
+    or ``'none'``: the per-element losses ``-[y ln a + (1 - y) ln(1 - a)]`` built from
+    elementwise nodes, which needs ``0 < a < 1`` (no floor: a saturated output raises).
+    """
+    reduction = parse_reduction(reduction, "bce_loss")
+    pred = _as_tensor_pred(pred, "bce_loss")
+    t = _target_array(target, pred.shape, "bce_loss", probabilities=True)
+    if reduction == "none":
+        a = pred.data
+        sat = (a <= 0.0) | (a >= 1.0)
+        if np.any(sat):
+            raise DomainError(f"bce_loss: reduction='none' needs predictions strictly between 0 and 1, got "
+                              f"{float(a[sat].flat[0])!r} (the reduced losses floor ln 0 at -100 as PyTorch; 'none' is "
+                              "built from elementwise log nodes, which do not)")
+        return -(t * pred.log() + (1.0 - t) * (1.0 - pred).log())
+    return _bce_node(pred, t, _scale(reduction, pred.size, pred.shape[0] if pred.ndim else 1))
+
+
+def cross_entropy(logits: Tensor, target: Tensor | np.ndarray | Sequence[int], reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy from logits, one node (see :func:`micrograd_ext.core.tensor.cross_entropy`).
+
+    ``target``: class indices ``(N,)`` or one-hot rows ``(N, C)``; ``reduction``:
+    ``'mean'`` over samples (``'batchmean'`` is the same here), ``'sum'``, or ``'none'``
+    (the ``N`` per-sample losses ``-log_softmax(z)_y``, from the ``log_softmax`` node).
+    Backward of the fused node: ``dZ = (softmax(Z) - Y) / N``.
+    """
+    reduction = parse_reduction(reduction, "cross_entropy")
+    logits = _as_tensor_pred(logits, "cross_entropy")
+    if reduction != "none":
+        return _xent_node(logits, target, "sum" if reduction == "sum" else "mean")
+    z = logits.data
+    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if z.ndim not in (1, 2):
+        raise ValueError(f"cross_entropy: logits of shape {z.shape} (expected (N, C) or (C,))")
+    C = z.shape[-1]
+    if t.shape == z.shape:
+        Y = _target_array(t, z.shape, "cross_entropy")
+    else:
+        if t.shape != z.shape[:-1]:
+            raise ValueError(f"cross_entropy: target of shape {t.shape} for logits of shape {z.shape} (expected class "
+                             f"indices of shape {z.shape[:-1]} or one-hot rows of shape {z.shape})")
+        if t.dtype.kind not in "iu":
+            raise TypeError(f"cross_entropy: target of dtype {t.dtype} (expected integer class indices)")
+        bad = (t < 0) | (t >= C)
+        if np.any(bad):
+            raise IndexError(f"cross_entropy: class index {int(t[bad].flat[0])} (expected 0 <= target < {C})")
+        Y = np.eye(C)[t]
+    return -(logits.log_softmax(axis=-1) * Y).sum(axis=-1)

@@ -31,14 +31,16 @@ Every class is a :class:`micrograd_ext.module.Module` (``parameters()``,
 
 from __future__ import annotations
 
+import numbers
 import random
 from collections.abc import Sequence
 from typing import Any, Protocol, Union
 
 from ..core.value import Value
+from . import _checks, labels
 from .module import Module
 
-__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "default_rng", "manual_seed"]
+__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS", "default_rng", "manual_seed", "inputs"]
 
 #: The activations a neuron can have (``'linear'``: the output is ``z`` itself).
 ACTIVATIONS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "linear")
@@ -65,15 +67,19 @@ def manual_seed(seed: int | None) -> None:
     ``manual_seed(None)`` goes back to the global :mod:`random` (micrograd's source).
     """
     global default_rng
+    seed = _checks.seed(seed, "manual_seed")
     default_rng = random if seed is None else random.Random(seed)
 
 
-def _resolve_rng(rng: Any) -> _Uniform:
+def _resolve_rng(rng: Any, where: str = "rng") -> _Uniform:
     if rng is None:
         return default_rng
-    if isinstance(rng, bool) or not (isinstance(rng, int) or hasattr(rng, "uniform")):
-        raise TypeError(f"rng: expected a random.Random, an int seed or None, got {type(rng).__name__}: {rng!r:.60}")
-    return random.Random(rng) if isinstance(rng, int) else rng
+    if hasattr(rng, "uniform") and not isinstance(rng, (int, str)):
+        return rng
+    if isinstance(rng, bool) or not isinstance(rng, int):
+        raise TypeError(f"{where}: rng = {rng!r:.60} of type {type(rng).__name__} "
+                        "(expected a random.Random, an int seed or None)")
+    return random.Random(_checks.seed(rng, where, "rng"))
 
 
 def _check_count(n: Any, what: str, where: str) -> int:
@@ -82,19 +88,48 @@ def _check_count(n: Any, what: str, where: str) -> int:
     return n
 
 
-def _as_inputs(x: Any, nin: int, where: str) -> list[Any]:
-    """The inputs as a list (a single Value or number is one input)."""
+def inputs(row: Sequence[float]) -> list[Value]:
+    """One sample's inputs as leaf nodes labelled ``x[1] .. x[n]`` (:func:`micrograd_ext.nets.labels.x`).
+
+    Pass the same list to every neuron of the first layer, as Bondartsov's Figure 1
+    draws one node per input.
+    """
+    try:
+        values = list(row)
+    except TypeError:
+        raise TypeError(f"inputs: expected a sequence of numbers, got {type(row).__name__}: {row!r:.40}") from None
+    return [Value(_checks.real(v, f"row[{j - 1}]", "inputs", finite=False), label=labels.x(j))
+            for j, v in enumerate(values, 1)]
+
+
+def _check_input(v: Any, k: int, where: str) -> Any:
+    if isinstance(v, Value):
+        return v
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{where}: input {k} is {type(v).__name__} {v!r:.40} (expected a Value or a real number)")
+    return _checks.real(v, f"input {k}", where, finite=False)
+
+
+def _as_inputs(x: Any, nin: int, where: str, check: bool = False) -> list[Any]:
+    """The inputs as a list (a single Value or number is one input); ``check`` looks at each input."""
     if type(x) is list and len(x) == nin:
-        return x
-    if isinstance(x, (Value, int, float)) or (hasattr(x, "ndim") and getattr(x, "ndim", 1) == 0):
-        xs = [x]
+        xs = x
     else:
-        try:
-            xs = list(x)
-        except TypeError:
-            raise TypeError(f"{where}: expected a list of {nin} inputs (Values or numbers), got {type(x).__name__}") from None
-    if len(xs) != nin:
-        raise ValueError(f"{where}: got {len(xs)} inputs, expected {nin}")
+        if isinstance(x, (Value, numbers.Real)) or (hasattr(x, "ndim") and getattr(x, "ndim", 1) == 0):
+            xs = [x]
+        elif isinstance(x, (str, bytes, dict)) or x is None:
+            raise TypeError(f"{where}: expected a list of {nin} inputs (Values or numbers), got {type(x).__name__}")
+        else:
+            try:
+                xs = list(x)
+            except TypeError:
+                raise TypeError(f"{where}: expected a list of {nin} inputs (Values or numbers), "
+                                f"got {type(x).__name__}") from None
+        if len(xs) != nin:
+            raise ValueError(f"{where}: got {len(xs)} inputs, expected {nin}")
+        check = True
+    if check:
+        xs = [_check_input(v, k, where) for k, v in enumerate(xs)]
     return xs
 
 
@@ -123,23 +158,30 @@ class Neuron(Module):
         relu_grad_at_zero: float = 0.0,
     ) -> None:
         _check_count(nin, "nin", "Neuron")
+        nonlin = _checks.flag(nonlin, "nonlin", "Neuron")
         if activation is None:
             activation = "relu" if nonlin else "linear"
         if activation not in ACTIVATIONS:
             raise ValueError(f"Neuron: unknown activation {activation!r} (expected one of {', '.join(ACTIVATIONS)})")
         if bias_label not in ("w0", "b"):
             raise ValueError(f"Neuron: bias_label {bias_label!r} (expected 'w0' for w(l)[i,0] or 'b' for b(l)[i])")
-        gen = _resolve_rng(rng)
-        self.w = [Value(gen.uniform(-1, 1), label=f"w({layer})[{index},{j}]") for j in range(1, nin + 1)]
+        layer = _checks.integer(layer, "layer", "Neuron", minimum=1)
+        index = _checks.integer(index, "index", "Neuron", minimum=1)
+        bias = _checks.flag(bias, "bias", "Neuron")
+        weighted_sum = _checks.flag(weighted_sum, "weighted_sum", "Neuron")
+        relu_grad_at_zero = _checks.real(relu_grad_at_zero, "relu_grad_at_zero", "Neuron")
+        gen = _resolve_rng(rng, "Neuron")
+        self.w = [Value(gen.uniform(-1, 1), label=labels.weight(layer, index, j)) for j in range(1, nin + 1)]
         self.b: Value | None = None
         if bias:
-            self.b = Value(0.0, label=f"w({layer})[{index},0]" if bias_label == "w0" else f"b({layer})[{index}]")
+            self.b = Value(0.0, label=labels.bias(layer, index, bias_label))
         self.activation = activation
         self.nonlin = activation != "linear"
         self.layer = layer
         self.index = index
         self.weighted_sum = weighted_sum
-        self.relu_grad_at_zero = float(relu_grad_at_zero)
+        self.relu_grad_at_zero = relu_grad_at_zero
+        self._names = (layer, index, labels.z(layer, index), labels.a(layer, index))
 
     @property
     def nin(self) -> int:
@@ -156,7 +198,11 @@ class Neuron(Module):
             z = self.b if self.b is not None else next(terms)
             for t in terms:
                 z = z + t
-        z.label = f"z({self.layer})[{self.index}]"
+        names = self.__dict__.get("_names", (None, None))
+        if names[0] != self.layer or names[1] != self.index:  # formatted once, not on every call
+            names = self._names = (self.layer, self.index, labels.z(self.layer, self.index),
+                                   labels.a(self.layer, self.index))
+        z.label = names[2]
         act = self.activation
         if act == "linear":
             return z
@@ -166,7 +212,7 @@ class Neuron(Module):
             a = z.tanh()
         else:
             a = z.sigmoid()
-        a.label = f"a({self.layer})[{self.index}]"
+        a.label = names[3]
         return a
 
     def __repr__(self) -> str:
@@ -186,13 +232,13 @@ class Layer(Module):
         if "index" in neuron_kwargs:
             raise TypeError("Layer: 'index' is set per neuron (1..nout); do not pass it")
         rng = neuron_kwargs.pop("rng", None)
-        gen = _resolve_rng(rng)
+        gen = _resolve_rng(rng, "Layer")
         self.neurons = [Neuron(nin, index=i, rng=gen, **neuron_kwargs) for i in range(1, nout + 1)]
         self.nin = nin
         self.nout = nout
 
     def __call__(self, x: Sequence[Value | float] | Value | float) -> Value | list[Value]:
-        xs = _as_inputs(x, self.nin, f"Layer {self.neurons[0].layer}")
+        xs = _as_inputs(x, self.nin, f"Layer {self.neurons[0].layer}", check=True)
         out = [n(xs) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -205,10 +251,13 @@ def _activation_list(activation: str | Sequence[str] | None, n: int) -> list[str
         acts = ["relu"] * (n - 1) + ["linear"]
     elif isinstance(activation, str):
         acts = [activation] * n
-    else:
+    elif isinstance(activation, (list, tuple)):
         acts = list(activation)
         if len(acts) != n:
             raise ValueError(f"MLP: {len(acts)} activations {acts} for {n} layers (expected one per layer)")
+    else:
+        raise TypeError(f"MLP: activation = {activation!r:.40} of type {type(activation).__name__} (expected None, "
+                        f"one of {', '.join(ACTIVATIONS)}, or a list with one per layer)")
     for a in acts:
         if a not in ACTIVATIONS:
             raise ValueError(f"MLP: unknown activation {a!r} (expected one of {', '.join(ACTIVATIONS)})")
@@ -250,6 +299,10 @@ class MLP(Module):
         for k, n in enumerate(nouts, 1):
             _check_count(n, f"nouts[{k - 1}] (layer {k})", "MLP")
         acts = _activation_list(activation, len(nouts))
+        seed = _checks.seed(seed, "MLP")
+        weighted_sum = _checks.flag(weighted_sum, "weighted_sum", "MLP")
+        bias = _checks.flag(bias, "bias", "MLP")
+        relu_grad_at_zero = _checks.real(relu_grad_at_zero, "relu_grad_at_zero", "MLP")
         gen = default_rng if seed is None else random.Random(seed)
         sz = [nin, *nouts]
         self.layers = [

@@ -10,11 +10,12 @@ moments, step counts) is kept per parameter.
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+
+from . import _checks
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
@@ -29,17 +30,39 @@ def _copy(x: Any) -> Any:
 
 def _check_hyper(name: str, value: Any, where: str, *, low: float = 0.0, high: float | None = None,
                  open_high: bool = False) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value >= low
-    if ok and high is not None:
-        ok = value < high if open_high else value <= high
-    if not ok:
-        rng = f">= {low:g}" + (f" and {'<' if open_high else '<='} {high:g}" if high is not None else "")
-        raise ValueError(f"{where}: {name} = {value!r} (expected a number {rng})")
-    return float(value)
+    return _checks.real(value, name, where, low=low, high=high, high_open=open_high)
+
+
+def _check_betas(value: Any, where: str) -> tuple[float, float]:
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise ValueError(f"{where}: betas = {value!r} (expected a pair (beta1, beta2), each >= 0 and < 1)")
+    b1, b2 = value
+    return (_check_hyper("betas[0]", b1, where, high=1.0, open_high=True),
+            _check_hyper("betas[1]", b2, where, high=1.0, open_high=True))
 
 
 class Optimizer:
-    """Base class: holds the parameter list; :meth:`zero_grad` and :meth:`step`."""
+    """Base class: holds the parameter list; :meth:`zero_grad` and :meth:`step`.
+
+    Each subclass lists its hyper-parameters in ``_HYPER`` (name -> check).  They are
+    checked whenever they are set, in the constructor and afterwards
+    (``opt.lr = 0.01`` between steps is fine, ``opt.lr = -5`` raises and leaves
+    ``opt.lr`` as it was), so an optimizer never runs with a value it would have
+    refused at construction.
+    """
+
+    _HYPER: dict[str, Callable[[Any, str], Any]] = {}
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        check = type(self)._HYPER.get(name)
+        if check is not None:
+            where = type(self).__name__
+            value = check(value, where)
+            self._check_together({**{k: getattr(self, k) for k in type(self)._HYPER if k in vars(self)}, name: value})
+        object.__setattr__(self, name, value)
+
+    def _check_together(self, hyper: dict[str, Any]) -> None:
+        """Constraints between hyper-parameters (none by default)."""
 
     def __init__(self, params: Iterable[Any], where: str) -> None:
         if hasattr(params, "parameters") and callable(params.parameters):
@@ -98,13 +121,24 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float, momentum: float = 0.0, weight_decay: float = 0.0,
                  *, dampening: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(params, "SGD")
-        self.lr = _check_hyper("lr", lr, "SGD")
-        self.momentum = _check_hyper("momentum", momentum, "SGD")
-        self.weight_decay = _check_hyper("weight_decay", weight_decay, "SGD")
-        self.dampening = _check_hyper("dampening", dampening, "SGD", high=1.0)
-        if nesterov and (self.momentum <= 0 or self.dampening != 0):
-            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0 (as in PyTorch)")
-        self.nesterov = bool(nesterov)
+        self.lr = lr
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.dampening = dampening
+        self.nesterov = nesterov
+
+    _HYPER = {
+        "lr": lambda v, where: _check_hyper("lr", v, where),
+        "momentum": lambda v, where: _check_hyper("momentum", v, where),
+        "weight_decay": lambda v, where: _check_hyper("weight_decay", v, where),
+        "dampening": lambda v, where: _check_hyper("dampening", v, where, high=1.0),
+        "nesterov": lambda v, where: _checks.flag(v, "nesterov", where),
+    }
+
+    def _check_together(self, hyper: dict[str, Any]) -> None:
+        if hyper.get("nesterov") and (hyper.get("momentum", 0.0) <= 0 or hyper.get("dampening", 0.0) != 0):
+            raise ValueError(f"SGD: nesterov=True needs momentum > 0 and dampening = 0 (as in PyTorch); "
+                             f"momentum = {hyper.get('momentum')!r}, dampening = {hyper.get('dampening')!r}")
 
     def step(self) -> None:
         lr, mu, wd, tau = self.lr, self.momentum, self.weight_decay, self.dampening
@@ -141,15 +175,17 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(params, "Adam")
-        self.lr = _check_hyper("lr", lr, "Adam")
-        try:
-            b1, b2 = betas
-        except (TypeError, ValueError):
-            raise ValueError(f"Adam: betas = {betas!r} (expected a pair (beta1, beta2))") from None
-        self.betas = (_check_hyper("betas[0]", b1, "Adam", high=1.0, open_high=True),
-                      _check_hyper("betas[1]", b2, "Adam", high=1.0, open_high=True))
-        self.eps = _check_hyper("eps", eps, "Adam")
-        self.weight_decay = _check_hyper("weight_decay", weight_decay, "Adam")
+        self.lr = lr
+        self.betas = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
+
+    _HYPER = {
+        "lr": lambda v, where: _check_hyper("lr", v, where),
+        "betas": _check_betas,
+        "eps": lambda v, where: _check_hyper("eps", v, where),
+        "weight_decay": lambda v, where: _check_hyper("weight_decay", v, where),
+    }
 
     def step(self) -> None:
         lr, eps, wd = self.lr, self.eps, self.weight_decay

@@ -11,7 +11,8 @@
   run at both levels and their gradients compared (row ``i`` of layer ``l``'s
   weight matrix holds neuron ``i``'s weights ``w(l)[i, 1..nin]``, the bias vector
   its ``w(l)[i, 0]``).
-* Losses: :func:`mse_loss`, :func:`bce_loss`, :func:`cross_entropy`.
+* Losses: :func:`mse_loss`, :func:`bce_loss`, :func:`cross_entropy`, defined in
+  :mod:`micrograd_ext.nets.losses` and re-exported here.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from ..core.tensor import Tensor, bce, linear
-from ..core.tensor import cross_entropy as _cross_entropy
+from ..core.tensor import Tensor, linear
+from . import _checks
+from .losses import bce_loss, cross_entropy, mse_loss  # the losses' one home; re-exported here
 from .module import Module
 from .neurons import _activation_list  # one place says how an activation spec is read
 
@@ -49,9 +51,10 @@ class Linear(Module):
     """
 
     def __init__(self, nin: int, nout: int, bias: bool = True, seed: int | None = None) -> None:
-        if nin < 1 or nout < 1:
-            raise ValueError(f"Linear: nin={nin}, nout={nout} (expected positive sizes)")
-        rng = np.random.default_rng(seed)
+        nin = _checks.integer(nin, "nin", "Linear", minimum=1)
+        nout = _checks.integer(nout, "nout", "Linear", minimum=1)
+        bias = _checks.flag(bias, "bias", "Linear")
+        rng = np.random.default_rng(_checks.seed(seed, "Linear"))
         k = 1.0 / np.sqrt(nin)
         self.nin, self.nout = nin, nout
         self.weight = Tensor(rng.uniform(-k, k, (nout, nin)), requires_grad=True, label="weight")
@@ -68,7 +71,7 @@ class ReLU(Module):
     """max(0, x); ``grad_at_zero`` is relu'(0) (0 as PyTorch; 1 for Park's convention)."""
 
     def __init__(self, grad_at_zero: float = 0.0) -> None:
-        self.grad_at_zero = grad_at_zero
+        self.grad_at_zero = _checks.real(grad_at_zero, "grad_at_zero", "ReLU")
 
     def __call__(self, x: Tensor) -> Tensor:
         return x.relu(self.grad_at_zero)
@@ -109,6 +112,9 @@ class Sequential(Module):
     """Modules applied one after the other: ``Sequential(Linear(4, 8), ReLU(), Linear(8, 3))``."""
 
     def __init__(self, *modules: Module) -> None:
+        for k, m in enumerate(modules):
+            if not callable(m):
+                raise TypeError(f"Sequential: module {k} is a {type(m).__name__} (expected a Module or another callable)")
         self.layers = list(modules)
 
     def __call__(self, x: Any) -> Any:
@@ -143,11 +149,16 @@ class MLP(Module):
         seed: int | None = None,
         relu_grad_at_zero: float = 0.0,
     ) -> None:
-        sizes = [nin, *nouts]
+        nin = _checks.integer(nin, "nin", "MLP", minimum=1)
+        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
+            raise TypeError(f"MLP: nouts = {nouts!r:.40} (expected a list of layer sizes, e.g. [8, 3])")
+        nouts = [_checks.integer(n, f"nouts[{k}]", "MLP", minimum=1) for k, n in enumerate(nouts)]
         if not nouts:
             raise ValueError("MLP: nouts is empty (expected at least one layer size)")
+        sizes = [nin, *nouts]
         self.activations = _activation_list(activation, len(nouts))
-        rng = np.random.default_rng(seed)
+        relu_grad_at_zero = _checks.real(relu_grad_at_zero, "relu_grad_at_zero", "MLP")
+        rng = np.random.default_rng(_checks.seed(seed, "MLP"))
         self.layers = [
             Linear(sizes[k], sizes[k + 1], seed=int(rng.integers(2**63))) for k in range(len(nouts))
         ]
@@ -174,6 +185,9 @@ class MLP(Module):
 
         ``weight[i, j-1] = layers[l].neurons[i].w[j-1].data`` and ``bias[i] = neurons[i].b.data``.
         """
+        if not isinstance(getattr(scalar_mlp, "layers", None), (list, tuple)):
+            raise TypeError(f"MLP.from_scalar: expected a micrograd_ext.nn.MLP (with .layers of neurons), "
+                            f"got {type(scalar_mlp).__name__}")
         layers = list(scalar_mlp.layers)
         if not layers:
             raise ValueError("MLP.from_scalar: the scalar MLP has no layers")
@@ -217,59 +231,3 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP({self.sizes}, activations={self.activations})"
-
-
-# ---------------------------------------------------------------------------
-# Losses
-# ---------------------------------------------------------------------------
-
-
-def _reduce(per: Tensor, reduction: str, where: str) -> Tensor:
-    if reduction == "mean":
-        return per.mean()
-    if reduction == "sum":
-        return per.sum()
-    if reduction == "batchmean":
-        n = per.shape[0] if per.ndim else 1
-        return per.sum() * (1.0 / n)
-    raise ValueError(f"{where}: reduction {reduction!r} (expected 'mean', 'sum' or 'batchmean')")
-
-
-def mse_loss(pred: Tensor, target: Tensor | np.ndarray, reduction: str = "mean") -> Tensor:
-    """``(pred - target)^2`` reduced: ``'mean'`` over all elements (as PyTorch), ``'sum'``,
-    or ``'batchmean'`` (summed over outputs, averaged over the samples of axis 0)."""
-    t = target if isinstance(target, Tensor) else Tensor(target)
-    if t.shape != pred.shape:
-        raise ValueError(f"mse_loss: target of shape {t.shape} for predictions of shape {pred.shape} (expected the same shape)")
-    return _reduce((pred - t) ** 2, reduction, "mse_loss")
-
-
-def bce_loss(pred: Tensor, target: Tensor | np.ndarray, reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy of probabilities ``pred`` (e.g. sigmoid outputs) against ``target`` in [0, 1].
-
-    One graph node (rule ``'bce'``).  ``reduction``: ``'mean'`` over all elements (as
-    PyTorch's ``BCELoss``), ``'sum'``, or ``'batchmean'`` — summed over outputs and
-    averaged over the ``N`` samples (rows), which is Bondartsov's eq. (1)
-    ``C = -1/N sum_n sum_k [y ln a + (1 - y) ln(1 - a)]``.
-    """
-    t = target.data if isinstance(target, Tensor) else np.asarray(target, dtype=np.float64)
-    if t.shape != pred.shape:
-        raise ValueError(f"bce_loss: target of shape {t.shape} for predictions of shape {pred.shape} (expected the same shape)")
-    if reduction == "mean":
-        scale = 1.0 / max(pred.size, 1)
-    elif reduction == "sum":
-        scale = 1.0
-    elif reduction == "batchmean":
-        scale = 1.0 / (pred.shape[0] if pred.ndim else 1)
-    else:
-        raise ValueError(f"bce_loss: reduction {reduction!r} (expected 'mean', 'sum' or 'batchmean')")
-    return bce(pred, t, scale)
-
-
-def cross_entropy(logits: Tensor, target: Tensor | np.ndarray | Sequence[int], reduction: str = "mean") -> Tensor:
-    """Softmax cross-entropy from logits, one node (see :func:`micrograd_ext.tensor.cross_entropy`).
-
-    ``target``: class indices ``(N,)`` or one-hot rows ``(N, C)``; ``reduction``:
-    ``'mean'`` over samples or ``'sum'``.  Backward: ``dZ = (softmax(Z) - Y) / N``.
-    """
-    return _cross_entropy(logits, target, reduction)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,13 +26,18 @@ def test_demo_runs_in_fast_mode(script, tmp_path):
     assert "FAIL" not in r.stdout, r.stdout[-3000:]
 
 
-def test_moons_without_matplotlib_still_runs_and_says_how_to_get_it(tmp_path):
+def test_moons_demo_is_the_train_commands_run_with_its_seed(tmp_path):
+    """demos/moons.py (seed 1337) says which `micrograd-ext train` run it is, and that run reports the same numbers."""
     script = next(p for p in DEMOS if p.stem == "moons")
-    code = ("import runpy, sys; sys.modules['matplotlib'] = None; "
-            f"sys.argv = [{str(script)!r}, '--fast', '--out', {str(tmp_path)!r}]; "
-            f"runpy.run_path({str(script)!r}, run_name='__main__')")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    r = subprocess.run([sys.executable, str(script), "--fast", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
-    assert "matplotlib is not installed" in r.stdout and "pip install" in r.stdout
-    assert "decision regions" in r.stdout  # the text map is always printed
-    assert not list(tmp_path.glob("*.png"))
+    cmd = re.search(r"the same run as: micrograd-ext (train .*)\)", r.stdout).group(1).split()
+    assert cmd[cmd.index("--seed") + 1] == "1337"
+    demo = re.search(r"training accuracy after \d+ steps: ([\d.]+)% \(loss (\S+)\)", r.stdout).groups()
+    t = subprocess.run([sys.executable, "-m", "micrograd_ext", *cmd], capture_output=True, text=True, timeout=120)
+    assert t.returncode == 0, t.stderr
+    assert "seed 1337" in t.stdout
+    train = re.search(r"final training accuracy: ([\d.]+)% .*, loss (\S+)", t.stdout).groups()
+    assert demo == train
+    assert (tmp_path / "moons_decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-import sys
+import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -49,10 +49,10 @@ def test_tour_exits_zero_and_writes_every_promised_file(tour_run):
     for p in listed:
         assert Path(p).is_file(), p
         _check_image(Path(p))
-    ext = ".svg" if tour._have_dot() else ".gv"
+    ext = ".svg" if shutil.which("dot") else ".gv"
     for stem in ("figure1_network", "figure2_paths_w2", "figure3_paths_w1"):
         assert stem + ext in names, (stem, names)
-    assert {"loss_curve.png", "loss_curve.svg"} & names
+    assert "loss_curve.png" in names
     assert "iris_weights.npz" in names
     assert "backward_player.html" in names  # the backward pass of the Figure-3 sample (issue 11)
     player = next(Path(p) for p in listed if p.endswith("backward_player.html"))
@@ -81,14 +81,18 @@ def test_tour_held_out_accuracy_at_least_90_percent(tour_run):
 
 def test_tour_paths_sum_to_grad(tour_run):
     _, text, _ = tour_run
-    sums = [float(v) for v in re.findall(r"sum of products = (\S+)", text)]
-    grads = [float(v) for v in re.findall(r"\.grad\s+= (\S+)", text)]
+    sums = [float(v) for v in re.findall(r"^\s+sum = (\S+)$", text, flags=re.M)]
+    grads = [float(v) for v in re.findall(r"\.grad = (\S+) \(backward\)", text)]
     assert len(sums) == 2 and len(grads) == 2
     for s, g in zip(sums, grads):
         assert math.isclose(s, g, rel_tol=1e-12, abs_tol=1e-15)
-    counts = [int(v) for v in re.findall(r": (\d+) path\(s\)", text)]
+    # each path's printed product is the product of its printed factors (6 significant digits)
+    for factors, product in re.findall(r"^\s+= (.*) = (\S+)$", text, flags=re.M):
+        nums = [float(f.strip("()")) for f in factors.split(" * ")]
+        assert math.isclose(math.prod(nums), float(product.strip("()")), rel_tol=1e-4)
+    counts = [int(v) for v in re.findall(r"= sum over (\d+) path\(s\)", text)]
     assert counts == [1, 3]  # Figure 2: one path; Figure 3: one through each of the 3 outputs
-    eqs = re.findall(r"factors by Bondartsov eqs\. (.*): (PASS|FAIL)", text)
+    eqs = re.findall(r"path \d factors by Bondartsov eqs\. (.*): (PASS|FAIL)", text)
     assert [e for e, _ in eqs] == ["(5a) * (5b) * (5c)"] + ["(5a) * (5b) * (10a) * (10c) * (10b)"] * 3
     assert all(v == "PASS" for _, v in eqs)
 
@@ -102,8 +106,11 @@ def test_split_is_stratified_seeded_and_disjoint():
     assert tour.split_stratified(y, 10, seed=4)[1] != te
 
 
-def test_closed_form_fallback_matches_finite_differences():
-    """The tour's numpy eqs. (8), (14) against central differences of the numpy loss of eq. (1)."""
+def test_the_tours_closed_forms_match_finite_differences():
+    """The oracle the tour compares with (micrograd_ext.closed_form, eqs. (8), (14)) against central
+    differences of the numpy loss of eq. (1), written here independently."""
+    from micrograd_ext.closed_form import bondartsov_grad_w1, bondartsov_grad_w2
+
     rng = np.random.default_rng(0)
     W1, W2 = rng.uniform(-1, 1, (8, 5)), rng.uniform(-1, 1, (3, 9))
     X = rng.normal(size=(6, 4))
@@ -115,7 +122,7 @@ def test_closed_form_fallback_matches_finite_differences():
         a2 = 1 / (1 + np.exp(-(np.hstack([np.ones((6, 1)), a1]) @ W2.T)))
         return -np.mean(np.sum(Y * np.log(a2) + (1 - Y) * np.log(1 - a2), axis=1))
 
-    g1, g2 = tour.closed_form_bondartsov(W1, W2, X, Y)
+    g1, g2 = np.asarray(bondartsov_grad_w1(W1, W2, X, Y)), np.asarray(bondartsov_grad_w2(W1, W2, X, Y))
     h = 1e-6
     for W, G, which in ((W1, g1, 1), (W2, g2, 2)):
         for idx in [(0, 0), (1, 2), (W.shape[0] - 1, W.shape[1] - 1)]:
@@ -126,21 +133,25 @@ def test_closed_form_fallback_matches_finite_differences():
             assert abs(fd - G[idx]) < 1e-8
 
 
-def test_svg_line_plot_is_valid_xml_with_one_polyline_per_series():
-    svg = tour.svg_line_plot({"a": [3.0, 2.0, 1.0], "b": [1.0, 1.0, 1.0]}, "t <1>", "x", "y")
-    root = ET.fromstring(svg)
-    lines = [e for e in root.iter() if e.tag.endswith("polyline")]
-    assert len(lines) == 2
-    ys = [float(p.split(",")[1]) for p in lines[0].get("points").split()]
-    assert ys[0] < ys[1] < ys[2]  # decreasing data goes down the page (SVG y grows downwards)
-
-
-def test_loss_curve_without_matplotlib_is_a_hand_written_svg(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+def test_loss_curve_is_a_png_drawn_by_matplotlib(tmp_path):
     log = tour.TrainLog(train_loss=[2.0, 1.0, 0.5], test_loss=[2.1, 1.2, 0.7])
-    path, how = tour.write_loss_curve(log, str(tmp_path))
-    assert path.endswith(".svg") and "matplotlib is not installed" in how
+    path = tour.write_loss_curve(log, str(tmp_path))
+    assert path.endswith("loss_curve.png")
     _check_image(Path(path))
+
+
+def test_tour_prints_the_draw_command_that_redraws_figure_3_with_its_numbers(tour_run, tmp_path):
+    """`micrograd-ext draw --load ... --row ...` (printed by the tour) gives the tour's Figure 3, byte for byte."""
+    import shlex
+
+    from micrograd_ext.commands import draw
+
+    _, text, out = tour_run
+    cmd = re.search(r"^redraw it from the saved weights: micrograd-ext draw (.*)$", text, flags=re.M).group(1)
+    argv = shlex.split(cmd)
+    argv[argv.index("--out") + 1] = str(tmp_path / "again.gv")
+    assert draw.main(argv) == 0
+    assert (tmp_path / "again.gv").read_text() == (out / "figure3_paths_w1.gv").read_text()
 
 
 # -- save / load of the iris net (Module.save / load) -----------------------------------------

@@ -265,7 +265,7 @@ def test_render_svg_png_pdf(tmp_path):
     assert open(gv, encoding="utf-8").read() == g.source
     bundle = g._repr_mimebundle_()
     assert "image/svg+xml" in bundle
-    with pytest.raises(ValueError, match="expected one of svg, png, pdf, gv"):
+    with pytest.raises(ValueError, match=r"format .jpg. is not one this writes \(expected a file name ending in one of \.svg, \.png, \.pdf, \.gv"):
         viz.save(g, str(tmp_path / "f.jpg"))
 
 

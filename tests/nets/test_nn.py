@@ -354,5 +354,5 @@ def test_bad_arguments_raise_clear_errors():
         MLP(2, [1], bias_label="bias")
     with pytest.raises(TypeError, match="rng"):
         Neuron(2, rng="seed")
-    with pytest.raises(TypeError, match="expected a real number"):
+    with pytest.raises(TypeError, match=r"Layer 1: input 0 is str .a. \(expected a Value or a real number\)"):
         MLP(1, [1], seed=0)(["a"])
