@@ -24,7 +24,6 @@ import graphviz
 import numpy as np
 
 from ..core.graph import creation_number, edges, parents
-
 from ..nets import _checks, files, labels
 
 __all__ = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.graph import creation_number, parents
+from ..core.graph import creation_number, parents, topological_order
 from ..core.graph import op_name as node_op
 from ..nets import _checks
 from . import chain

@@ -297,13 +297,14 @@ def test_iris_figure3_sample_replays_bit_for_bit_and_matches_finite_differences(
     assert len(rec.frame_states()) == len(rec) + 3
 
     def loss(ws):
-        from micrograd_ext.commands.tour import bce_node, inputs
         from micrograd_ext.core.graph import no_grad
+        from micrograd_ext.nets.losses import bce
+        from micrograd_ext.nets.neurons import inputs
         net = build_net(0)
         for p, w in zip(net.parameters(), ws):
             p.data = float(w)
         with no_grad():
-            return bce_node([net(inputs(x0))], [y0]).data
+            return bce([net(inputs(x0))], [list(y0)]).data
 
     w = np.array([p.data for p in pa])
     h = 1e-6

@@ -92,5 +92,5 @@ def test_verify_is_reachable_from_the_cli(capsys: pytest.CaptureFixture[str]) ->
 
     assert cli.main(["verify", "--doc", "cs229"]) == 0
     assert "CS229" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        cli.main(["verify", "--doc", "nope"])
+    assert cli.main(["verify", "--doc", "nope"]) == 2  # a usage error: one line on stderr, status 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err
