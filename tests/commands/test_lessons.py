@@ -299,3 +299,16 @@ def test_readme_derivatives_of_derivatives_block_prints_newton_and_the_quadratic
     assert first == f"{_newton_floats(2.0)[6]!r} True"  # six Newton steps from hand-derived f', f''
     A = np.array([[2.0, 1.0], [0.0, 3.0]])
     assert second == repr((A + A.T).tolist())  # the Hessian of v^T A v
+
+
+def test_docs_higher_order_python_blocks_run(capsys):
+    import re
+
+    text = (DEMOS.parent / "docs" / "higher_order.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 2
+    ns: dict = {}
+    for k, code in enumerate(blocks):
+        exec(compile(code, f"docs/higher_order.md python block {k + 1}", "exec"), ns)
+    x = 2.0
+    assert capsys.readouterr().out.split() == [repr(3 * (2 * x) ** 2 * 2 + 2 * x)]  # DeZero's step 36: 100.0
