@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .graph import creation_number, parents
+from .graph import creation_number, enable_grad, parents
 from .tensor import Tensor, node_vjp, node_vjp_graph
 from .value import Value, graph_locals
 
@@ -97,12 +97,15 @@ def vjp_pass(roots: Sequence[Any], seeds: Sequence[Any], create_graph: bool = Fa
 
 
 def _mul(local: Any, g: Any) -> Any:
-    """``local * g`` without a node for the constant factors 1 and -1 (``+``, ``-``)."""
+    """``local * g`` without a node for the constant factors 1 and -1 (``+``, ``-``), nor for the
+    default seed 1 (so a derivative graph has no ``1 * local`` nodes)."""
     if isinstance(local, float):
         if local == 1.0:
             return g
         if local == -1.0:
             return -g
+    if isinstance(g, float) and g == 1.0:
+        return local
     return g * local
 
 
@@ -122,7 +125,7 @@ def _as_list(x: Any) -> tuple[list[Any], bool]:
 def _seed(out: Any, g: Any, create_graph: bool) -> Any:
     if isinstance(out, Value):
         if g is None:
-            return Value(1.0) if create_graph else 1.0
+            return 1.0  # a number even with create_graph: nothing depends on the seed
         if isinstance(g, Value):
             return g if create_graph else g.data
         return Value(float(g)) if create_graph else float(g)
@@ -174,7 +177,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, create_graph: bool
     if len(gos) != len(outs):
         raise ValueError(f"grad: {len(gos)} grad_outputs for {len(outs)} outputs (expected one each)")
     seeds = [_seed(o, g, create_graph) for o, g in zip(outs, gos)]
-    g, _ = vjp_pass(outs, seeds, create_graph)
+    with enable_grad():  # create_graph asks for a graph: record it even inside no_grad()
+        g, _ = vjp_pass(outs, seeds, create_graph)
     result = []
     for k, x in enumerate(ins):
         gx = g.get(id(x))
@@ -200,7 +204,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, create_graph: bool
 
 
 def _call(f: Callable[..., Any], xs: list[Any]) -> Any:
-    out = f(*xs)
+    from .gradcheck import _takes_no_args
+
+    out = f() if _takes_no_args(f) else f(*xs)
     if isinstance(out, Value) or (isinstance(out, Tensor) and out.data.size == 1):
         return out
     raise TypeError(f"f returned a {type(out).__name__} (expected a scalar Value or a one-element Tensor)")
@@ -235,6 +241,11 @@ def hessian(f: Callable[..., Any], inputs: Any) -> np.ndarray:
     component of ``grad(f, create_graph=True)``.  Returns a numpy array.
     """
     xs, single = _leaves(inputs, "hessian")
+    with enable_grad():  # as torch.autograd.functional: the graphs are recorded even inside no_grad()
+        return _hessian(f, xs, single)
+
+
+def _hessian(f: Callable[..., Any], xs: list[Any], single: bool) -> np.ndarray:
     y = _call(f, xs)
     gs = grad(y, xs, create_graph=True, allow_unused=True)
     sizes = _sizes(xs)
@@ -243,9 +254,8 @@ def hessian(f: Callable[..., Any], inputs: Any) -> np.ndarray:
     row = 0
     for g in gs:
         comps = [g] if isinstance(g, Value) else [g.reshape(-1)[i] for i in range(g.data.size)]
-        for c in comps:
-            if parents(c):
-                H[row] = _flat(grad(c, xs, allow_unused=True))
+        for c in comps:  # c may be an input itself (d(a*b)/da is the node b): grad() handles that
+            H[row] = _flat(grad(c, xs, allow_unused=True))
             row += 1
     if single and isinstance(xs[0], Tensor):
         shape = xs[0].data.shape
@@ -263,6 +273,11 @@ def hvp(f: Callable[..., Any], inputs: Any, v: Any) -> Any:
     """
     xs, single = _leaves(inputs, "hvp")
     vs = _split_like(xs, v, "hvp")
+    with enable_grad():
+        return _hvp(f, xs, vs, single)
+
+
+def _hvp(f: Callable[..., Any], xs: list[Any], vs: list[Any], single: bool) -> Any:
     y = _call(f, xs)
     gs = grad(y, xs, create_graph=True, allow_unused=True)
     dot: Any = None
@@ -318,7 +333,8 @@ def jvp(f: Callable[..., Any], inputs: Any, v: Any) -> tuple[Any, Any]:
 
     xs, _ = _leaves(inputs, "jvp")
     vs = _split_like(xs, v, "jvp")
-    out = f(*xs)
+    with enable_grad():  # the forward pass is recorded even inside no_grad()
+        out = f(*xs)
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
     for k, o in enumerate(outs):
         if not isinstance(o, (Value, Tensor)):

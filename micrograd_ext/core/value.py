@@ -715,9 +715,10 @@ def graph_locals(node: Value) -> tuple[Any, ...]:
         else:
             _, loc, _ = op.compiled("value")
             local = loc(*ps, *text.params.values(), node)
-    formulas = node.formulas
+    formulas = None
     for k, d in enumerate(local):
         if isinstance(d, Value) and d._seq > mark and not d.label:
+            formulas = formulas or node.formulas
             d.label = f"d({text})/d{_input_name(op, k)} = {formulas[k]}"
     return local
 
@@ -730,7 +731,7 @@ def _input_name(op: Any, k: int) -> str:
 def _assign_graph_grads(root: Value, seed: float) -> None:
     from .autodiff import vjp_pass
 
-    grads, nodes = vjp_pass([root], [Value(seed)], create_graph=True)
+    grads, nodes = vjp_pass([root], [seed], create_graph=True)
     for key, g in grads.items():
         node = nodes[key]
         if not isinstance(g, Value):

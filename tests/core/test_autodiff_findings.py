@@ -1,7 +1,6 @@
-"""Engine behaviours found while writing the higher-order lessons, kept as failing tests until fixed.
-
-Each is marked ``xfail(strict=True)``: when the engine is fixed the test passes, the
-strict mark turns that into a failure, and the mark is removed.
+"""Engine behaviours found while writing the higher-order lessons: the functional API records its
+graphs inside ``no_grad()``, ``gradgradcheck`` takes closures as ``gradcheck`` does; one still open
+(marked ``xfail(strict=True)``: when it is fixed the strict mark fails and is removed).
 """
 
 from __future__ import annotations
@@ -14,9 +13,6 @@ from micrograd_ext.core.gradcheck import gradcheck, gradgradcheck
 from micrograd_ext.nets.tensor_nn import bce_loss
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="gradgradcheck passes a zero-argument f (documented as 'inputs as for gradcheck', which "
-                          "calls f() when f takes no arguments) to hessian(), which always calls f(*inputs)")
 def test_gradgradcheck_accepts_a_closure_over_the_parameters_as_gradcheck_does():
     w, b = Value(0.7, label="w"), Value(-0.2, label="b")
     x = 1.5
@@ -65,9 +61,6 @@ def _right_or_refused(fn, want):
     np.testing.assert_allclose(np.asarray(got, dtype=float), want, rtol=1e-12)
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="inside no_grad() the function records no graph, and hessian/hvp/jvp silently return "
-                          "zeros (hessian of x^3 at 2 gives [[0.]]); torch.autograd.functional enables grad inside")
 @pytest.mark.parametrize("what", ["hessian Value", "hessian Tensor", "hvp", "jvp"])
 def test_hessian_hvp_jvp_inside_no_grad_are_not_silently_zero(what):
     from micrograd_ext import hessian, hvp, jvp, no_grad
@@ -83,10 +76,6 @@ def test_hessian_hvp_jvp_inside_no_grad_are_not_silently_zero(what):
         _right_or_refused(fn, want)
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="grad(y, x, create_graph=True) called inside no_grad() returns a gradient with no graph, "
-                          "so its derivative is silently 0 with allow_unused=True (PyTorch records the derivative "
-                          "graph whenever create_graph=True)")
 def test_create_graph_inside_no_grad_still_records_the_derivative_graph():
     from micrograd_ext import no_grad
 
