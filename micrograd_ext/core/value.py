@@ -84,6 +84,86 @@ NOGRAD = _Kind("no_grad")
 _new = object.__new__
 
 
+# The operations' methods are made from the op table's entries by these two factories.
+
+
+def _binary_method(name: str, reflected: bool = False) -> Callable[[Value, Any], Value]:
+    """``Value.__add__`` and friends: :meth:`Value._binary` with the op's fused float function
+    bound in (the hottest code of a forward pass: one call computes the value and both local
+    derivatives).  ``reflected`` makes ``__radd__`` (``2 + x``: the number is the left input)."""
+    op = OPS[name]
+    text = op.plain
+    fused = op.fused()
+    check = op.compiled("float")[2]
+
+    def method(self: Value, other: Any) -> Value:
+        if other.__class__ is not Value:
+            other = _lift(other, name)
+        x, y = (other, self) if reflected else (self, other)
+        a = x.data
+        b = y.data
+        if check is not None:
+            check(a, b)
+        try:
+            out, da, db = fused(a, b)
+        except (OverflowError, ZeroDivisionError):
+            out = ieee(op, "forward", (a, b), {})
+            da, db = ieee(op, "local", (a, b), {}, out)
+        if MODE.plain:
+            v = _new(Value)
+            v.data = out
+            v.grad = 0.0
+            v._op = text
+            v._seq = next_seq()
+            v._a = x
+            v._b = y
+            v._da = da
+            v._db = db
+            return v
+        return Value._make(out, x, y, da, db, text)
+
+    dunder = {"+": "add", "-": "sub", "*": "mul", "/": "truediv"}[name]
+    method.__name__ = f"__r{dunder}__" if reflected else f"__{dunder}__"
+    method.__qualname__ = f"Value.{method.__name__}"
+    method.__doc__ = f"``{'other ' + name + ' self' if reflected else 'self ' + name + ' other'}``: the op {name!r} of the op table ({op.doc})"
+    return method
+
+
+def _unary_method(name: str, doc: str = "", **params: Any) -> Callable[[Value], Value]:
+    """A one-input op with fixed parameters as a method (``x.tanh()``, ``-x``, relu with relu'(0) = 0)."""
+    op = OPS[name]
+    text = op.bind(**params)
+    p = tuple(text.params.values())
+    fused = op.fused()
+    check = op.compiled("float")[2]
+
+    def method(self: Value) -> Value:
+        a = self.data
+        if check is not None:
+            check(a, *p)
+        try:
+            out, da = fused(a, *p)
+        except (OverflowError, ZeroDivisionError):
+            out = ieee(op, "forward", (a,), text.params)
+            (da,) = ieee(op, "local", (a,), text.params, out)
+        if MODE.plain:
+            v = _new(Value)
+            v.data = out
+            v.grad = 0.0
+            v._op = text
+            v._seq = next_seq()
+            v._a = self
+            v._b = v._db = None
+            v._da = da
+            return v
+        return Value._make(out, self, None, da, None, text)
+
+    method.__name__ = {"neg": "__neg__", "ReLU": "relu"}.get(name, name)
+    method.__qualname__ = f"Value.{method.__name__}"
+    method.__doc__ = doc or f"the op {name!r} of the op table ({op.doc})"
+    return method
+
+
 class Value:
     """A scalar node: value, gradient, parents and the local derivative on each edge."""
 
@@ -216,11 +296,16 @@ class Value:
 
     # -- arithmetic ---------------------------------------------------------------------
 
-    # The arithmetic operators (__add__, __radd__, __sub__, ... __rtruediv__) are made by
-    # _binary_method below, one per entry of the op table: each is _binary with its op fixed.
-
-    def __neg__(self) -> Value:
-        return self._unary(_NEG, _NEG.plain)
+    # Each operator is its entry of the op table (value and local derivatives), made into a method.
+    __add__ = _binary_method("+")
+    __radd__ = _binary_method("+", reflected=True)
+    __sub__ = _binary_method("-")
+    __rsub__ = _binary_method("-", reflected=True)
+    __mul__ = _binary_method("*")
+    __rmul__ = _binary_method("*", reflected=True)
+    __truediv__ = _binary_method("/")
+    __rtruediv__ = _binary_method("/", reflected=True)
+    __neg__ = _unary_method("neg", "``-x``")
 
     def __pos__(self) -> Value:
         return self
@@ -239,24 +324,13 @@ class Value:
     def relu(self, grad_at_zero: float = 0.0) -> Value:
         """max(0, x).  ``relu'(0) = 0`` as in PyTorch; Park (2022) uses ``grad_at_zero=1``."""
         if grad_at_zero.__class__ is float and grad_at_zero == 0.0:
-            return self._unary(_RELU, _RELU0, 0.0)
+            return _relu0(self)
         return self._with_params(_RELU, {"grad_at_zero": grad_at_zero})
 
-    def tanh(self) -> Value:
-        """tanh(x); local derivative ``1 - out^2``.  tanh(+-1000) = +-1 exactly."""
-        return self._unary(_TANH, _TANH.plain)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e^-x); local derivative ``out (1 - out)`` (Bondartsov eq. (5b))."""
-        return self._unary(_SIGMOID, _SIGMOID.plain)
-
-    def exp(self) -> Value:
-        """e^x; overflows to ``inf`` (no OverflowError), which detect_anomaly() reports."""
-        return self._unary(_EXP, _EXP.plain)
-
-    def log(self) -> Value:
-        """Natural log; a non-positive input raises :class:`DomainError`."""
-        return self._unary(_LOG, _LOG.plain)
+    tanh = _unary_method("tanh", "tanh(x); local derivative ``1 - out^2``.  tanh(+-1000) = +-1 exactly.")
+    sigmoid = _unary_method("sigmoid", "1 / (1 + e^-x); local derivative ``out (1 - out)`` (Bondartsov eq. (5b)).")
+    exp = _unary_method("exp", "e^x; overflows to ``inf`` (no OverflowError), which detect_anomaly() reports.")
+    log = _unary_method("log", "Natural log; a non-positive input raises :class:`DomainError`.")
 
     def sqrt(self) -> Value:
         return self**0.5
@@ -439,49 +513,6 @@ class Value:
         return f"Value(data={self.data}, grad={self.grad})"
 
 
-def _binary_method(op: Op, reflected: bool = False) -> Callable[[Value, Any], Value]:
-    """``Value.__add__`` and friends: :meth:`Value._binary` with the op's compiled float
-    functions bound in (one call fewer per node: this is the hottest code of a forward pass).
-    ``reflected`` makes ``__radd__`` (``2 + x``: the number is the left input)."""
-    name = op.name
-    text = op.plain
-    forward, local, check = op.compiled("float")
-
-    def method(self: Value, other: Any) -> Value:
-        if other.__class__ is Value:
-            x, y = (other, self) if reflected else (self, other)
-        else:
-            x, y = (_lift(other, name), self) if reflected else (self, _lift(other, name))
-        a = x.data
-        b = y.data
-        if check is not None:
-            check(a, b)
-        try:
-            out = forward(a, b)
-            da, db = local(a, b, out)
-        except (OverflowError, ZeroDivisionError):
-            out = ieee(op, "forward", (a, b), {})
-            da, db = ieee(op, "local", (a, b), {}, out)
-        if MODE.plain:
-            v = _new(Value)
-            v.data = out
-            v.grad = 0.0
-            v._op = text
-            v._seq = next_seq()
-            v._a = x
-            v._b = y
-            v._da = da
-            v._db = db
-            return v
-        return Value._make(out, x, y, da, db, text)
-
-    method.__name__ = f"__r{_DUNDER[name]}__" if reflected else f"__{_DUNDER[name]}__"
-    method.__qualname__ = f"Value.{method.__name__}"
-    method.__doc__ = f"``{'other ' + name + ' self' if reflected else 'self ' + name + ' other'}``: the op {name!r} of the op table ({op.doc})"
-    return method
-
-
-_DUNDER = {"+": "add", "-": "sub", "*": "mul", "/": "truediv"}
 
 
 # ---------------------------------------------------------------------------
@@ -751,7 +782,7 @@ def _assign_graph_grads(root: Value, seed: float) -> None:
 def _lift(x: Any, where: str) -> Value:
     """A number on one side of an operation, as a constant leaf."""
     v = _new(Value)
-    v.data = _check_number(x, f"'{where}' operand")
+    v.data = x if x.__class__ is float else _check_number(x, f"'{where}' operand")
     v.grad = 0.0
     v._a = v._b = v._da = v._db = None
     v._op = ""
@@ -884,6 +915,7 @@ _ADD, _SUB, _MUL, _DIV, _NEG = OPS["+"], OPS["-"], OPS["*"], OPS["/"], OPS["neg"
 _POW, _VPOW, _EXP, _LOG = OPS["**"], OPS["pow"], OPS["exp"], OPS["log"]
 _TANH, _SIGMOID, _RELU = OPS["tanh"], OPS["sigmoid"], OPS["ReLU"]
 _RELU0 = _RELU.bind(grad_at_zero=0.0)
+_relu0 = _unary_method("ReLU", grad_at_zero=0.0)
 
 
 def _on_define(op: Any, method: bool | str) -> None:
@@ -906,10 +938,6 @@ def _on_define(op: Any, method: bool | str) -> None:
         apply._from_op_table = True  # type: ignore[attr-defined]
         setattr(Value, name, apply)
 
-
-for _sym, _dunder in _DUNDER.items():
-    setattr(Value, f"__{_dunder}__", _binary_method(OPS[_sym]))
-    setattr(Value, f"__r{_dunder}__", _binary_method(OPS[_sym], reflected=True))
 
 _ops._ON_DEFINE.append(_on_define)
 for _op in list(OPS.values()):
