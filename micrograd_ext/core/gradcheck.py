@@ -164,7 +164,7 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6, t
                           lambda x=x, idx=idx: float(x.data[idx]),
                           lambda v, x=x, idx=idx: x.data.__setitem__(idx, v),
                           lambda x=x, idx=idx: 0.0 if x.grad is None else float(np.asarray(x.grad)[idx])))
-    saved = [(x.data.copy() if isinstance(x, Tensor) else x.data, x.grad) for x in ins]
+    saved = _save(ins)
     try:
         for x in ins:
             x.grad = None if isinstance(x, Tensor) else 0.0
@@ -184,12 +184,7 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-6, t
                 write(d0)
                 numeric.append((fp - fm) / (xp - xm))
     finally:
-        for x, (d0, g0) in zip(ins, saved):
-            if isinstance(x, Tensor):
-                x.data[...] = d0
-            else:
-                x.data = d0
-            x.grad = g0
+        _restore(ins, saved)
     rows = []
     for k, ((label, read, _, _), a, n) in enumerate(zip(slots, analytic, numeric)):
         rel = relative_error(a, n)
@@ -232,7 +227,7 @@ def gradgradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-
             flat += [(x, idx) for idx in np.ndindex(*x.data.shape)]
         else:
             flat.append((x, None))
-    saved = [(x.data.copy() if isinstance(x, Tensor) else x.data, x.grad) for x in ins]
+    saved = _save(ins)
     numeric = np.zeros_like(H)
     try:
         for j, (x, idx) in enumerate(flat):
@@ -250,12 +245,7 @@ def gradgradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-
                 x.data = d0
             numeric[:, j] = (cols[0] - cols[1]) / (2 * eps)
     finally:
-        for x, (d0, g0) in zip(ins, saved):
-            if isinstance(x, Tensor):
-                x.data[...] = d0
-            else:
-                x.data = d0
-            x.grad = g0
+        _restore(ins, saved)
     rows = []
     k = 0
     for i in range(len(names)):
@@ -265,3 +255,17 @@ def gradgradcheck(f: Callable[..., Any], inputs: Sequence[Any], eps: float = 1e-
             rows.append(GradcheckRow(k, f"d2/d{names[i]} d{names[j]}", 0.0, a, n, abs(a - n), rel, rel <= tol))
             k += 1
     return GradcheckReport(rows, float(eps), float(tol), rows_of.output, name="gradgradcheck")
+
+
+def _save(ins: Sequence[Any]) -> list[tuple[Any, Any]]:
+    """The inputs' data and grad, to be put back by :func:`_restore` (the checks perturb them)."""
+    return [(x.data.copy() if isinstance(x.data, np.ndarray) else x.data, x.grad) for x in ins]
+
+
+def _restore(ins: Sequence[Any], saved: list[tuple[Any, Any]]) -> None:
+    for x, (d0, g0) in zip(ins, saved):
+        if isinstance(x.data, np.ndarray):
+            x.data[...] = d0
+        else:
+            x.data = d0
+        x.grad = g0

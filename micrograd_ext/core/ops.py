@@ -589,6 +589,38 @@ def define_op(
 _ON_DEFINE: list[Callable[[Op, bool | str], None]] = []
 
 
+def install_method(cls: type, op: Op, method: bool | str) -> None:
+    """``x.name()`` on an engine's node class for an op defined with ``method=True`` (or a method name).
+
+    A method the class defines itself is never replaced; one installed from the table is (``replace=True``).
+    """
+    if not method or not isinstance(op, Op):
+        return
+    name = method if isinstance(method, str) else op.name
+    if name in cls.__dict__ and not getattr(cls.__dict__[name], "_from_op_table", False):
+        return
+
+    def apply(self: Any, **params: Any) -> Any:
+        return OPS[op.name](self, **params)
+
+    apply.__name__ = name
+    apply.__doc__ = f"{op.doc} (the op {op.name!r} of the op table)"
+    apply._from_op_table = True  # type: ignore[attr-defined]
+    setattr(cls, name, apply)
+
+
+def node_function(op: Op, apply_op: Callable[[Any, Sequence[Any], dict[str, Any]], Any]) -> Callable[..., Any]:
+    """What the name of ``op`` means in a node backend: the op applied to graph nodes, its parameters
+    given positionally after the inputs, as in the op table's expressions (``step(a, grad_at_zero)``)."""
+    arity, names = op.arity, tuple(op.params)
+
+    def apply(*args: Any) -> Any:
+        return apply_op(op, args[:arity], dict(zip(names, args[arity:])))
+
+    apply.__name__ = op.name
+    return apply
+
+
 # ---------------------------------------------------------------------------
 # The elementwise table
 # ---------------------------------------------------------------------------

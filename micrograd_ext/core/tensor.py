@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -771,19 +771,7 @@ def bce(pred: Tensor, target: ArrayLike, scale: float) -> Tensor:
 
 def _on_define(op: Any, method: bool | str) -> None:
     """``t.name()`` for an op defined with ``method=True`` (the op table's ``sin``, ``cos``, a user's op)."""
-    if not method or not isinstance(op, Op):
-        return
-    name = method if isinstance(method, str) else op.name
-    if name in Tensor.__dict__ and not getattr(Tensor.__dict__[name], "_from_op_table", False):
-        return  # never replace a method the class defines itself
-
-    def apply(self: Tensor, **params: Any) -> Tensor:
-        return _ops.OPS[op.name](self, **params)
-
-    apply.__name__ = name
-    apply.__doc__ = f"{op.doc}, elementwise (the op {op.name!r} of the op table)"
-    apply._from_op_table = True  # type: ignore[attr-defined]
-    setattr(Tensor, name, apply)
+    _ops.install_method(Tensor, op, method)
 
 
 _ops._ON_DEFINE.append(_on_define)
@@ -855,25 +843,18 @@ class _TensorBackend:
 TENSOR_P = _TensorBackend()
 
 
-def _tensor_node_function(op: Op) -> Callable[..., Tensor]:
-    arity, names = op.arity, tuple(op.params)
-
-    def apply(*args: Any) -> Tensor:
-        xs = [a if isinstance(a, Tensor) else a for a in args[:arity]]
-        if not any(isinstance(x, Tensor) for x in xs):
-            return op(*xs, **dict(zip(names, args[arity:])))
-        return Tensor._apply_op(op, xs, dict(zip(names, args[arity:])))
-
-    apply.__name__ = op.name
-    return apply
+def _tensor_apply(op: Op, inputs: Sequence[Any], params: dict[str, Any]) -> Any:
+    if not any(isinstance(x, Tensor) for x in inputs):  # constants only: a number or an array
+        return op(*inputs, **params)
+    return Tensor._apply_op(op, inputs, params)
 
 
-_ops.register_backend("tensor", {name: _tensor_node_function(op) for name, op in OPS.items() if isinstance(op, Op)})
+_ops.register_backend("tensor", {name: _ops.node_function(op, _tensor_apply) for name, op in OPS.items() if isinstance(op, Op)})
 
 
 def _on_define_node(op: Any, method: bool | str) -> None:
     if isinstance(op, Op):
-        _ops.BACKENDS["tensor"][op.name] = _tensor_node_function(op)
+        _ops.BACKENDS["tensor"][op.name] = _ops.node_function(op, _tensor_apply)
         op._compiled.pop("tensor", None)
 
 

@@ -923,20 +923,9 @@ def _on_define(op: Any, method: bool | str) -> None:
     if isinstance(op, Op):
         op.f_forward, op.f_local, op.f_check = op.compiled("float")
         if "value" in _ops.BACKENDS:
-            _ops.BACKENDS["value"][op.name] = _node_function(op)
+            _ops.BACKENDS["value"][op.name] = _ops.node_function(op, Value._apply_op)
             op._compiled.pop("value", None)
-    if method:
-        name = method if isinstance(method, str) else op.name
-        if name in Value.__dict__ and not getattr(Value.__dict__[name], "_from_op_table", False):
-            return  # never replace a method the class defines itself
-
-        def apply(self: Value, **params: Any) -> Value:
-            return _ops.OPS[op.name](self, **params)
-
-        apply.__name__ = name
-        apply.__doc__ = f"{op.doc} (the op {op.name!r} of the op table)"
-        apply._from_op_table = True  # type: ignore[attr-defined]
-        setattr(Value, name, apply)
+    _ops.install_method(Value, op, method)
 
 
 _ops._ON_DEFINE.append(_on_define)
@@ -947,16 +936,6 @@ for _op in list(OPS.values()):
 # ---------------------------------------------------------------------------
 # The ``value`` backend: each primitive name means the op of that name on Values
 # ---------------------------------------------------------------------------
-
-
-def _node_function(op: Op) -> Callable[..., Value]:
-    arity, names = op.arity, tuple(op.params)
-
-    def apply(*args: Any) -> Value:
-        return Value._apply_op(op, args[:arity], dict(zip(names, args[arity:])))
-
-    apply.__name__ = op.name
-    return apply
 
 
 def _value_fsum(xs: Sequence[Any]) -> Any:
@@ -982,7 +961,7 @@ def _value_bce_term(a: Any, y: float) -> Any:
 
 
 def _register_value_backend() -> None:
-    ns: dict[str, Any] = {name: _node_function(op) for name, op in OPS.items() if isinstance(op, Op)}
+    ns: dict[str, Any] = {name: _ops.node_function(op, Value._apply_op) for name, op in OPS.items() if isinstance(op, Op)}
     ns.update(fsum=_value_fsum, accumulate=_value_accumulate, one=1.0, bce_term=_value_bce_term,
               clamp_below=lambda x, eps: x,  # the float rule's clamp at 1e-12 is left out on nodes
               max_value=lambda xs: max(x.data if isinstance(x, Value) else x for x in xs))  # a constant shift
