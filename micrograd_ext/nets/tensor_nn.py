@@ -11,12 +11,18 @@
   run at both levels and their gradients compared (row ``i`` of layer ``l``'s
   weight matrix holds neuron ``i``'s weights ``w(l)[i, 1..nin]``, the bias vector
   its ``w(l)[i, 0]``).
-* Losses: :func:`mse_loss`, :func:`bce_loss`, :func:`cross_entropy`.
+* Losses: :func:`mse_loss`, :func:`bce_loss`, :func:`cross_entropy`, and the loss modules
+  :class:`CrossEntropyLoss`, :class:`MSELoss`, :class:`BCELoss`, :class:`NLLLoss`.
+
+As ``torch.nn``: each module's :meth:`forward` runs when it is called; the state dict of a
+``Sequential`` or an ``MLP`` has ``torch.nn.Sequential``'s keys and layouts (``0.weight`` of
+shape ``(out, in)``, ``0.bias``, ``2.weight``, ...: the position of each ``Linear`` among the
+modules, activations included), so ``torch.nn.Sequential(...).load_state_dict`` takes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,6 +44,11 @@ __all__ = [
     "bce_loss",
     "cross_entropy",
     "ACTIVATIONS",
+    "Module",
+    "CrossEntropyLoss",
+    "MSELoss",
+    "BCELoss",
+    "NLLLoss",
 ]
 
 
@@ -54,10 +65,11 @@ class Linear(Module):
         rng = np.random.default_rng(seed)
         k = 1.0 / np.sqrt(nin)
         self.nin, self.nout = nin, nout
+        self.in_features, self.out_features = nin, nout  # torch.nn.Linear's names
         self.weight = Tensor(rng.uniform(-k, k, (nout, nin)), requires_grad=True, label="weight")
         self.bias = Tensor(rng.uniform(-k, k, nout), requires_grad=True, label="bias") if bias else None
 
-    def __call__(self, x: Tensor | np.ndarray) -> Tensor:
+    def forward(self, x: Tensor | np.ndarray) -> Tensor:
         return linear(x, self.weight, self.bias)
 
     def __repr__(self) -> str:
@@ -70,7 +82,7 @@ class ReLU(Module):
     def __init__(self, grad_at_zero: float = 0.0) -> None:
         self.grad_at_zero = grad_at_zero
 
-    def __call__(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         return x.relu(self.grad_at_zero)
 
     def __repr__(self) -> str:
@@ -78,7 +90,7 @@ class ReLU(Module):
 
 
 class Tanh(Module):
-    def __call__(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         return x.tanh()
 
     def __repr__(self) -> str:
@@ -86,7 +98,7 @@ class Tanh(Module):
 
 
 class Sigmoid(Module):
-    def __call__(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         return x.sigmoid()
 
     def __repr__(self) -> str:
@@ -94,7 +106,7 @@ class Sigmoid(Module):
 
 
 class Identity(Module):
-    def __call__(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         return x
 
     def __repr__(self) -> str:
@@ -106,12 +118,19 @@ ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": S
 
 
 class Sequential(Module):
-    """Modules applied one after the other: ``Sequential(Linear(4, 8), ReLU(), Linear(8, 3))``."""
+    """Modules applied one after the other: ``Sequential(Linear(4, 8), ReLU(), Linear(8, 3))``.
+
+    The modules are named by position, ``0``, ``1``, ``2`` (``0.weight``, ``2.bias``), as in
+    ``torch.nn.Sequential``; they are kept in ``layers``.
+    """
 
     def __init__(self, *modules: Module) -> None:
         self.layers = list(modules)
 
-    def __call__(self, x: Any) -> Any:
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        return ((str(k), m) for k, m in enumerate(self.layers))
+
+    def forward(self, x: Any) -> Any:
         for m in self.layers:
             x = m(x)
         return x
@@ -153,7 +172,16 @@ class MLP(Module):
         ]
         self.relu_grad_at_zero = relu_grad_at_zero
 
-    def __call__(self, x: Tensor | np.ndarray) -> Tensor:
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        """Each ``Linear`` named by its position in the equivalent ``torch.nn.Sequential``, where every
+        activation but ``'linear'`` is a module of its own: ``MLP(2, [16, 16, 1])`` is
+        ``Sequential(Linear, ReLU, Linear, ReLU, Linear)``, keys ``0.``, ``2.``, ``4.``."""
+        pos = 0
+        for layer, act in zip(self.layers, self.activations):
+            yield str(pos), layer
+            pos += 1 if act == "linear" else 2
+
+    def forward(self, x: Tensor | np.ndarray) -> Tensor:
         for layer, act in zip(self.layers, self.activations):
             x = layer(x)
             if act == "relu":
@@ -273,3 +301,58 @@ def cross_entropy(logits: Tensor, target: Tensor | np.ndarray | Sequence[int], r
     ``'mean'`` over samples or ``'sum'``.  Backward: ``dZ = (softmax(Z) - Y) / N``.
     """
     return _cross_entropy(logits, target, reduction)
+
+
+# ---------------------------------------------------------------------------
+# Loss modules (torch.nn's names): each forward is the function of the same name
+# ---------------------------------------------------------------------------
+
+
+class _Loss(Module):
+    _reductions: tuple[str, ...] = ("mean", "sum", "none")
+
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in self._reductions:
+            raise ValueError(f"{type(self).__name__}: reduction={reduction!r} (expected one of {list(self._reductions)})")
+        self.reduction = reduction
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()" if self.reduction == "mean" else f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+class CrossEntropyLoss(_Loss):
+    """``torch.nn.CrossEntropyLoss``: softmax cross-entropy from logits ``(N, C)`` and class indices ``(N,)``
+    (or probability rows ``(N, C)``); one node, ``dZ = (softmax(Z) - Y) / N`` (CS224n 2.6)."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+        from . import functional as F
+
+        return F.cross_entropy(input, target, reduction=self.reduction)
+
+
+class NLLLoss(_Loss):
+    """``torch.nn.NLLLoss``: ``-input[n, target_n]`` averaged, for log-probabilities (``log_softmax``)."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        from . import functional as F
+
+        return F.nll_loss(input, target, reduction=self.reduction)
+
+
+class MSELoss(_Loss):
+    """``torch.nn.MSELoss``: ``(input - target)^2`` averaged over every element."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        from . import functional as F
+
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class BCELoss(_Loss):
+    """``torch.nn.BCELoss``: binary cross-entropy of probabilities, averaged over every element
+    (Bondartsov eq. (1); each log floored at -100 as PyTorch)."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        from . import functional as F
+
+        return F.binary_cross_entropy(input, target, reduction=self.reduction)
