@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Module", "StateDictError", "translate_state"]
+__all__ = ["Module", "StateDictError", "translate_state", "untorch"]
 
 _MAGIC = "__micrograd_ext_state__"
 
@@ -254,7 +254,12 @@ def translate_state(model: Module, state: Any) -> Any:
         if key in out:
             raise StateDictError(f"load_state_dict: {k!r} (the 0.1.0 name of {key!r}) and {key!r} are both in the "
                                  "state (expected one of them); the model is unchanged")
-        if hasattr(v, "detach") and hasattr(v, "cpu") and hasattr(v, "numpy") and not isinstance(v, np.ndarray):
-            v = v.detach().cpu().numpy()  # a torch.Tensor (torch is not imported for it)
-        out[key] = v
+        out[key] = untorch(v)
     return out
+
+
+def untorch(v: Any) -> Any:
+    """A ``torch.Tensor`` as a numpy array (without importing torch); anything else as it is."""
+    if hasattr(v, "detach") and hasattr(v, "cpu") and hasattr(v, "numpy") and not isinstance(v, np.ndarray):
+        return v.detach().cpu().numpy()
+    return v
