@@ -95,6 +95,14 @@ class Module:
         """``model(x)`` runs ``model.forward(x)``, as in PyTorch."""
         return self.forward(*args, **kwargs)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A class that defines ``forward`` (and no ``__call__`` of its own) is called straight
+        through it: ``cls.__call__ = cls.forward``, one Python frame less per layer and step
+        (a forward assigned to an instance, rather than defined in a class, is not what a call runs)."""
+        super().__init_subclass__(**kwargs)
+        if "forward" in cls.__dict__ and "__call__" not in cls.__dict__:
+            cls.__call__ = cls.__dict__["forward"]
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}: no forward() (define forward(self, x) in the subclass; "
                                   "calling the module calls it, as torch.nn.Module)")
