@@ -22,7 +22,11 @@ its VJP in the documents' matrix form, e.g. for ``Z = A B``: ``dA = dZ B^T``,
 ``dB = A^T dZ`` (Rosenberg, "Some Neural Network Derivative Calculations", section 1).
 
 Semantics shared with ``Value`` (and PyTorch): ``.grad`` is ``None`` before
-backward; intermediate nodes get this pass's gradient, leaves accumulate.  Only
+backward; intermediate nodes get this pass's gradient, leaves accumulate.  A Tensor's
+``.grad`` is a :class:`GradArray` (a float64 ndarray with ``zero_()``, ``.data``, ``numpy()``).
+PyTorch's habits (``dim=``/``keepdim=``, ``max(dim)`` with indices, masks, ``view``/``permute``/
+``cat``/``stack``, the factories, in-place updates under ``no_grad()`` with PyTorch's rules)
+are in the last section of the class and of this module.  Only
 nodes that need a gradient do any work: an operation whose inputs all have
 ``requires_grad=False`` (a data matrix) records no parents, and no VJP computes a
 gradient for such an input.
@@ -249,9 +253,9 @@ class Tensor:
     >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> x = Tensor([1.0, -1.0])
     >>> (W @ x).sum().backward()
-    >>> W.grad                        # dW = dZ x^T, an outer product
-    array([[ 1., -1.],
-           [ 1., -1.]])
+    >>> W.grad                        # dW = dZ x^T, an outer product (a GradArray: an ndarray with zero_())
+    GradArray([[ 1., -1.],
+               [ 1., -1.]])
     """
 
     __slots__ = ("data", "_grad", "requires_grad", "_prev", "_op", "_ctx", "label", "_seq", "__weakref__", "__dict__")
