@@ -491,8 +491,11 @@ def compare(fn: Callable[..., Any], *inputs: Any, second: bool = True, tol: floa
     # PyTorch
     txs, tout = run(lambda a: torch.tensor(a, dtype=torch.float64, requires_grad=True), _lib_torch(torch))
     ts = tout if tout.numel() == 1 else (tout * torch.tensor(w)).sum()
-    tgs = torch.autograd.grad(ts, txs, create_graph=second, allow_unused=True)
-    tgs = [torch.zeros_like(x) if g is None else g for x, g in zip(txs, tgs)]
+    if ts.requires_grad:
+        tgs = torch.autograd.grad(ts, txs, create_graph=second, allow_unused=True)
+        tgs = [torch.zeros_like(x) if g is None else g for x, g in zip(txs, tgs)]
+    else:  # an output that does not depend on the inputs differentiably (indices, masks)
+        tgs = [torch.zeros_like(x) for x in txs]
     theirs = [tout.detach().numpy().copy()] + [g.detach().numpy().copy() for g in tgs]
     if second:
         tdot = sum((g * torch.tensor(v)).sum() for g, v in zip(tgs, vs))

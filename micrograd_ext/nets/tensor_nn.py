@@ -45,6 +45,9 @@ __all__ = [
     "cross_entropy",
     "ACTIVATIONS",
     "Module",
+    "Softmax",
+    "LogSoftmax",
+    "Flatten",
     "CrossEntropyLoss",
     "MSELoss",
     "BCELoss",
@@ -301,6 +304,50 @@ def cross_entropy(logits: Tensor, target: Tensor | np.ndarray | Sequence[int], r
     ``'mean'`` over samples or ``'sum'``.  Backward: ``dZ = (softmax(Z) - Y) / N``.
     """
     return _cross_entropy(logits, target, reduction)
+
+
+# ---------------------------------------------------------------------------
+# torch.nn's shape and normalisation modules
+# ---------------------------------------------------------------------------
+
+
+class Softmax(Module):
+    """``torch.nn.Softmax(dim)``: softmax along ``dim`` (Rosenberg section 2 for its backward)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.softmax(dim=self.dim)
+
+    def __repr__(self) -> str:
+        return f"Softmax(dim={self.dim})"
+
+
+class LogSoftmax(Module):
+    """``torch.nn.LogSoftmax(dim)``: ``x - logsumexp(x)`` along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.log_softmax(dim=self.dim)
+
+    def __repr__(self) -> str:
+        return f"LogSoftmax(dim={self.dim})"
+
+
+class Flatten(Module):
+    """``torch.nn.Flatten``: dimensions ``start_dim..end_dim`` merged (the batch dimension 0 kept by default)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def __repr__(self) -> str:
+        return "Flatten()" if (self.start_dim, self.end_dim) == (1, -1) else f"Flatten({self.start_dim}, {self.end_dim})"
 
 
 # ---------------------------------------------------------------------------

@@ -169,6 +169,15 @@ def test_functional_activations_and_linear() -> None:
         F.relu([1.0])
 
 
+def test_softmax_logsoftmax_flatten_modules() -> None:
+    net = nn.Sequential(nn.Flatten(), nn.Linear(6, 3, seed=0), nn.LogSoftmax(dim=1))
+    X = RNG.normal(size=(4, 2, 3))
+    lin = net[1]
+    np.testing.assert_allclose(net(Tensor(X)).data, _logsoftmax(X.reshape(4, 6) @ lin.weight.data.T + lin.bias.data), rtol=1e-13)
+    np.testing.assert_allclose(nn.Softmax(dim=0)(Tensor(Z)).data, np.exp(_logsoftmax(Z.T).T), rtol=1e-14)
+    assert nn.Flatten(0)(Tensor(X)).shape == (24,) and list(net.state_dict()) == ["1.weight", "1.bias"]
+
+
 # -- files --------------------------------------------------------------------------------------------------------
 
 STATE = {"0.weight": RNG.normal(size=(4, 3)), "0.bias": RNG.normal(size=4), "2.weight": RNG.normal(size=(2, 4)),
