@@ -674,6 +674,66 @@ define_op("sin", "sin(a)", "cos(a)", doc="sin a", method=True)
 define_op("cos", "cos(a)", "-sin(a)", doc="cos a", method=True)
 
 
+# -- PyTorch's elementwise habits: abs, sign, clamp (and its derivative, in_range) ----------------
+
+
+def _clamp_check(min: Any = None, max: Any = None) -> dict[str, Any]:  # noqa: A002 - torch's names
+    """``clamp(min=..., max=...)``: numbers or None (no bound), at least one given, as ``torch.clamp``."""
+    if min is None and max is None:
+        raise TypeError("'clamp': at least one of min and max must be given (expected clamp(min=...), clamp(max=...) "
+                        "or clamp(min, max))")
+    out = {}
+    for name, v, none in (("min", min, -math.inf), ("max", max, math.inf)):
+        if v is None:
+            out[name] = none
+        elif isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
+            raise TypeError(f"'clamp': {name}={v!r} of type {type(v).__name__} (expected a number or None)")
+        else:
+            out[name] = float(v)
+    return out
+
+
+def _bounds_text(min: float, max: float) -> str:  # noqa: A002
+    if min is None and max is None:
+        return "min <= a <= max"
+    lo = "" if min is None or min == -math.inf else f"{float(min)!r} <= "
+    hi = "" if max is None or max == math.inf else f" <= {float(max)!r}"
+    return f"{lo}a{hi}"
+
+
+def _float_clamp(a: float, lo: float, hi: float) -> float:
+    return a if a != a else min(max(a, lo), hi)  # nan stays nan (as torch.clamp)
+
+
+def _array_clamp(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.minimum(np.maximum(a, lo), hi)
+
+
+def _float_in_range(a: float, lo: float, hi: float) -> float:
+    return 1.0 if lo <= a <= hi else 0.0
+
+
+def _array_in_range(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return ((a >= lo) & (a <= hi)).astype(np.float64)
+
+
+#  |a|: PyTorch's abs backward is grad * sgn(a), so abs'(0) = 0.
+define_op("sign", "sign(a)", "0 * a", formulas=("0",), method=True,
+          doc="-1, 0 or 1 by the sign of a (its derivative is 0, as torch.sign's)")
+define_op("abs", "abs(a)", "sign(a)", formulas=("sign(a)",), method=True,
+          doc="|a|; d|a|/da = sign(a), 0 at a = 0 (PyTorch's abs backward: grad * sgn(a))")
+define_op("in_range", "in_range(a, min, max)", "0 * a", params={"min": None, "max": None}, check=_clamp_check,
+          primitive={"float": _float_in_range, "array": _array_in_range},
+          text=lambda min, max: "in_range", formulas=("0",),
+          doc="1 where min <= a <= max, else 0 (clamp's derivative; its own is 0)")
+define_op("clamp", "clamp(a, min, max)", "in_range(a, min, max)", params={"min": None, "max": None},
+          check=_clamp_check, primitive={"float": _float_clamp, "array": _array_clamp}, method=True,
+          text=lambda min, max: "clamp",
+          formulas=lambda min, max: (f"1 if {_bounds_text(min, max)} else 0",),
+          doc="min(max(a, min), max) (torch.clamp); the derivative is 1 where min <= a <= max, bounds included "
+              "(PyTorch's clamp backward), else 0")
+
+
 # ---------------------------------------------------------------------------
 # N-ary nodes: the documents' one-node formulas (Value only).
 # ---------------------------------------------------------------------------

@@ -22,7 +22,11 @@ its VJP in the documents' matrix form, e.g. for ``Z = A B``: ``dA = dZ B^T``,
 ``dB = A^T dZ`` (Rosenberg, "Some Neural Network Derivative Calculations", section 1).
 
 Semantics shared with ``Value`` (and PyTorch): ``.grad`` is ``None`` before
-backward; intermediate nodes get this pass's gradient, leaves accumulate.  Only
+backward; intermediate nodes get this pass's gradient, leaves accumulate.  A Tensor's
+``.grad`` is a :class:`GradArray` (a float64 ndarray with ``zero_()``, ``.data``, ``numpy()``).
+PyTorch's habits (``dim=``/``keepdim=``, ``max(dim)`` with indices, masks, ``view``/``permute``/
+``cat``/``stack``, the factories, in-place updates under ``no_grad()`` with PyTorch's rules)
+are in the last section of the class and of this module.  Only
 nodes that need a gradient do any work: an operation whose inputs all have
 ``requires_grad=False`` (a data matrix) records no parents, and no VJP computes a
 gradient for such an input.
@@ -32,8 +36,8 @@ from __future__ import annotations
 
 import functools
 import numbers
-from collections.abc import Sequence
-from typing import Any, Union
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple, Union
 
 import numpy as np
 
@@ -45,6 +49,7 @@ from .tensor_ops import (
     TENSOR_OPS,
     TENSOR_RULES,
     TensorOp,
+    gather_index,
     is_basic_index,
     ones,
     scatter_add_array,
@@ -53,6 +58,20 @@ from .tensor_ops import (
 
 __all__ = [
     "Tensor",
+    "GradArray",
+    "ElementCount",
+    "ValuesIndices",
+    "zeros",
+    "ones",
+    "full",
+    "eye",
+    "arange",
+    "linspace",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "cat",
+    "stack",
     "TENSOR_OPS",
     "TENSOR_RULES",
     "linear",
@@ -186,7 +205,7 @@ def _make(data: np.ndarray, prev: tuple, op: OpText, ctx: Any = None) -> Tensor:
     """
     t = _new(Tensor)
     t.data = data
-    t.grad = None
+    t._grad = None
     t._op = op
     t.label = ""
     t._seq = next_seq()
@@ -215,7 +234,7 @@ def _const(x: Any, op: str) -> Tensor:
         return x
     t = _new(Tensor)
     t.data = _as_array(x, f"'{op}' operand")
-    t.grad = None
+    t._grad = None
     t._prev = ()
     t._op = ""
     t._ctx = None
@@ -234,18 +253,18 @@ class Tensor:
     >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> x = Tensor([1.0, -1.0])
     >>> (W @ x).sum().backward()
-    >>> W.grad                        # dW = dZ x^T, an outer product
-    array([[ 1., -1.],
-           [ 1., -1.]])
+    >>> W.grad                        # dW = dZ x^T, an outer product (a GradArray: an ndarray with zero_())
+    GradArray([[ 1., -1.],
+               [ 1., -1.]])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_prev", "_op", "_ctx", "label", "_seq", "__weakref__", "__dict__")
+    __slots__ = ("data", "_grad", "requires_grad", "_prev", "_op", "_ctx", "label", "_seq", "__weakref__", "__dict__")
 
     __array_ufunc__ = None  # ndarray + Tensor calls Tensor.__radd__, not numpy's loop
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, label: str = "") -> None:
         self.data: np.ndarray = _as_array(data)
-        self.grad: np.ndarray | None = None
+        self._grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._prev: tuple[Tensor, ...] = ()
         self._op = ""
@@ -264,8 +283,10 @@ class Tensor:
         return self.data.ndim
 
     @property
-    def size(self) -> int:
-        return self.data.size
+    def size(self) -> ElementCount:
+        """numpy's ``t.size`` (the number of elements, an int) that is also PyTorch's ``t.size()`` (the shape)
+        and ``t.size(d)`` (the length of dimension ``d``): see :class:`ElementCount`."""
+        return ElementCount(self.data.size, self.data.shape)
 
     @property
     def T(self) -> Tensor:
@@ -280,11 +301,14 @@ class Tensor:
         """A new leaf sharing this tensor's data, cut off from the graph."""
         t = _const(self.data, "detach")
         t.data = self.data
+        t._shares = self  # an in-place update of either is an update of both (one buffer)
         return t
 
     def item(self) -> float:
         if self.data.size != 1:
             raise ValueError(f"item: tensor of shape {self.data.shape} has {self.data.size} elements (expected exactly one)")
+        if self.data.dtype != _f64:  # an index (int) or a mask (bool): its own Python type, as PyTorch
+            return self.data.reshape(()).item()
         return float(self.data.reshape(()))
 
     def __len__(self) -> int:
@@ -436,24 +460,51 @@ class Tensor:
 
     # -- reductions --------------------------------------------------------------------------
 
-    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (all axes if None); ``dA = dZ`` broadcast back to ``A``'s shape."""
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *,
+            dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
+        """Sum over ``axis`` (all axes if None); ``dA = dZ`` broadcast back to ``A``'s shape.
+
+        ``dim``/``keepdim`` are PyTorch's names for numpy's ``axis``/``keepdims``."""
+        axis, keepdims = _axis_arg("sum", axis, dim), _keep_arg(keepdims, keepdim)
         axes = _norm_axes("sum", axis, self.data.ndim)
         return _make(np.asarray(self.data.sum(axis=axes, keepdims=keepdims)), (self,), TENSOR_OPS["sum"].plain, (axes, keepdims))
 
-    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``; ``dA = dZ / n`` broadcast back."""
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False, *,
+             dim: int | Sequence[int] | None = None, keepdim: bool | None = None) -> Tensor:
+        """Mean over ``axis`` (or PyTorch's ``dim``); ``dA = dZ / n`` broadcast back."""
+        axis, keepdims = _axis_arg("mean", axis, dim), _keep_arg(keepdims, keepdim)
         axes = _norm_axes("mean", axis, self.data.ndim)
         if self.data.size == 0:
             raise ValueError(f"'mean': tensor of shape {self.data.shape} is empty (expected at least one element)")
         return _make(np.asarray(self.data.mean(axis=axes, keepdims=keepdims)), (self,), TENSOR_OPS["mean"].plain, (axes, keepdims))
 
-    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; the gradient goes to the maximal elements (ties share it equally)."""
-        axes = _norm_axes("max", axis, self.data.ndim)
+    def max(self, dim: int | None = None, keepdim: bool = False, *, axis: int | Sequence[int] | None = None,
+            keepdims: bool | None = None) -> Tensor | ValuesIndices:
+        """The maximum, in numpy's spelling or in PyTorch's.
+
+        * ``t.max()``: the largest element; ties share the gradient equally (as ``torch.max()``);
+        * ``t.max(dim)`` / ``t.max(dim=1, keepdim=...)`` (PyTorch): ``(values, indices)`` along ``dim``, the
+          first maximum of each slice, and the whole gradient goes to the returned index (``torch.max(dim)``);
+        * ``t.max(axis=..., keepdims=...)`` (numpy): the values only, ties share the gradient (= :meth:`amax`).
+        """
+        if axis is not None or keepdims is not None:
+            if dim is not None:
+                raise TypeError(f"'max': got dim={dim!r} and axis={axis!r} (expected one: dim= returns (values, indices) "
+                                "as PyTorch, axis= returns the values as numpy)")
+            return self._extreme("max", axis, bool(keepdims))
+        if dim is None:
+            if keepdim:
+                raise TypeError("'max': keepdim=True without dim (expected max(dim, keepdim=True), or amax(keepdim=True))")
+            return self._extreme("max", None, False)
+        return self._pick("max", dim, keepdim)
+
+    def _extreme(self, name: str, axis: int | Sequence[int] | None, keepdims: bool) -> Tensor:
+        """The ``max``/``min`` reduction over ``axis`` (a tie shares the gradient equally)."""
+        axes = _norm_axes(name, axis, self.data.ndim)
         if self.data.size == 0:
-            raise ValueError(f"'max': tensor of shape {self.data.shape} is empty (expected at least one element)")
-        return _make(np.asarray(self.data.max(axis=axes, keepdims=keepdims)), (self,), TENSOR_OPS["max"].plain, (axes, keepdims))
+            raise ValueError(f"'{name}': tensor of shape {self.data.shape} is empty (expected at least one element)")
+        fn = self.data.max if name == "max" else self.data.min
+        return _make(np.asarray(fn(axis=axes, keepdims=keepdims)), (self,), TENSOR_OPS[name].plain, (axes, keepdims))
 
     # -- shape -------------------------------------------------------------------------------
 
@@ -468,7 +519,22 @@ class Tensor:
         return _make(out, (self,), TENSOR_OPS["reshape"].plain)
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Reverse the axes (no arguments) or permute them; the gradient is permuted back."""
+        """Reverse the axes (no arguments) or permute them (numpy); the gradient is permuted back.
+
+        Two ints ``transpose(d0, d1)`` swap those two dimensions, as ``torch.transpose``
+        (for a matrix this is numpy's ``transpose(1, 0)``; numpy's ``transpose(0, 1)``, the
+        identity, is ``transpose((0, 1))``).  A tuple, or three ints or more, is numpy's permutation.
+        """
+        if len(axes) == 2 and all(isinstance(a, numbers.Integral) for a in axes):
+            nd = self.data.ndim
+            for a in axes:
+                if not -nd <= a < nd:
+                    raise ValueError(f"'transpose': dimension {a} is out of range for a tensor of shape {self.data.shape} "
+                                     f"(expected {-nd} <= dim < {nd})")
+            swap = list(range(nd))
+            i, j = axes[0] % nd, axes[1] % nd
+            swap[i], swap[j] = swap[j], swap[i]
+            axes = tuple(swap)
         if len(axes) == 1 and not isinstance(axes[0], numbers.Integral):
             axes = tuple(axes[0])
         if not axes:
@@ -482,26 +548,29 @@ class Tensor:
     def __getitem__(self, index: Any) -> Tensor:
         """Indexing and slicing as numpy; the gradient scatters back (repeated indices accumulate)."""
         if isinstance(index, Tensor):
-            index = index.data.astype(np.intp)
+            index = _index_array(index)
         elif isinstance(index, tuple):
-            index = tuple(i.data.astype(np.intp) if isinstance(i, Tensor) else i for i in index)
+            index = tuple(_index_array(i) if isinstance(i, Tensor) else i for i in index)
         try:
             out = self.data[index]
         except IndexError as e:
             raise IndexError(f"'getitem': index {index!r} is invalid for a tensor of shape {self.data.shape} ({e})") from None
-        return _make(np.array(out, dtype=_f64), (self,), TENSOR_OPS["getitem"].plain, (index, _is_basic_index(index)))
+        return _make(np.array(out, dtype=self.data.dtype), (self,), TENSOR_OPS["getitem"].plain, (index, _is_basic_index(index)))
 
     # -- softmax ------------------------------------------------------------------------------
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / sum exp(x) along ``axis``, computed as exp(x - max x) / ...: no overflow at x = 1000."""
+    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """exp(x) / sum exp(x) along ``axis`` (PyTorch: ``dim``; the last one by default),
+        computed as exp(x - max x) / ...: no overflow at x = 1000."""
+        axis = _axis_arg("softmax", axis, dim, -1)
         (ax,) = _norm_axes("softmax", axis, self.data.ndim) or (None,)
         z = self.data - self.data.max(axis=ax, keepdims=True)
         e = np.exp(z)
         return _make(e / e.sum(axis=ax, keepdims=True), (self,), TENSOR_OPS["softmax"].plain, ax)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - logsumexp(x) along ``axis``, stable (the max is subtracted before exp)."""
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """x - logsumexp(x) along ``axis`` (PyTorch: ``dim``; the last one by default), stable (the max is subtracted before exp)."""
+        axis = _axis_arg("log_softmax", axis, dim, -1)
         (ax,) = _norm_axes("log_softmax", axis, self.data.ndim) or (None,)
         z = self.data - self.data.max(axis=ax, keepdims=True)
         return _make(z - np.log(np.exp(z).sum(axis=ax, keepdims=True)), (self,), TENSOR_OPS["log_softmax"].plain, ax)
@@ -587,12 +656,12 @@ class Tensor:
         """
         for node in order:
             if node._prev:
-                node.grad = None
+                node._grad = None
         root = order[-1]
-        root.grad = seed if root._prev or root.grad is None else root.grad + seed
+        root._grad = seed if root._prev or root._grad is None else root._grad + seed
         anomaly = MODE.anomaly
         for node in reversed(order):
-            g = node.grad
+            g = node._grad
             if g is None or not node._prev:
                 continue
             grads = node_vjp(node, g)
@@ -604,16 +673,405 @@ class Tensor:
                         f"backward: '{node._op}' (inputs of shapes ({_shapes(node)}), output {node.data.shape}) "
                         f"gave a non-finite gradient to its input of shape {p.data.shape}{' ' + p.label if p.label else ''}"
                     )
-                if p.grad is None:
+                if p._grad is None:
                     if not p._prev and (pg is g or pg.base is not None or type(pg) is not _ndarray):
                         pg = np.array(pg, dtype=_f64)  # a leaf owns its .grad (never a view of another array)
-                    p.grad = pg
+                    p._grad = pg
                 else:
-                    p.grad = p.grad + pg
+                    p._grad = p._grad + pg
                 if on_step is not None:
                     fs = node.formulas
                     local = elementwise_locals(node)[k] if isinstance(node._op.op, Op) else None
                     on_step(node, k, p, local, fs[k] if k < len(fs) else "", g, pg)
+
+
+    # =========================================================================================
+    # PyTorch habits: the gradient, in-place updates, masks and indices, shape and reductions.
+    # (PyTorch's names beside numpy's; each differentiable one is an entry of the op tables.)
+    # =========================================================================================
+
+    #: creation number of this tensor's latest in-place update (-1: never updated in place)
+    _modified_at = -1
+
+    @property
+    def grad(self) -> GradArray | Tensor | None:
+        """``d root / d self`` after ``backward()``: ``None`` before, else a :class:`GradArray` (a float64
+        numpy array with ``zero_()``, ``.data``, ``numpy()``, ... as on a ``torch.Tensor``), of this
+        tensor's shape, 0-d included; a ``Tensor`` after ``backward(create_graph=True)``."""
+        g = self._grad
+        if type(g) is _ndarray:  # what backward() stores: viewed once, on the first read
+            g = self._grad = g.view(GradArray)
+            return g
+        if g is None or type(g) is GradArray or isinstance(g, Tensor):
+            return g
+        g = self._grad = np.asarray(g, dtype=_f64).view(GradArray)
+        return g
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        if value is None:
+            self._grad = None
+            return
+        arr = value if isinstance(value, Tensor) else np.asarray(value, dtype=_f64)
+        if arr.shape != self.data.shape:
+            raise ValueError(f"grad: assigned a gradient of shape {arr.shape} to a tensor of shape {self.data.shape} "
+                             "(expected the same shape, as PyTorch)")
+        self._grad = arr
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a tensor no recorded operation made (parameters, inputs, constants), as PyTorch."""
+        return not self._prev
+
+    @property
+    def grad_fn(self) -> OpText | None:
+        """The op that made this tensor (``'matmul'``, ``'tanh'``...), None for a leaf (PyTorch's ``grad_fn``)."""
+        return self._op if self._prev else None
+
+    @property
+    def dtype(self) -> np.dtype:
+        """``float64`` (every tensor that can have a gradient); ``int64`` for indices (``argmax``, ``max(dim)``
+        indices, ``arange`` of ints) and ``bool`` for masks (``x > 0``)."""
+        return self.data.dtype
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Start (or stop) recording operations on this leaf, in place; returns it (PyTorch)."""
+        if self._prev and not requires_grad:
+            raise RuntimeError(f"requires_grad_: this tensor was made by '{self._op}' (not a leaf); only a leaf's flag "
+                               "can be changed (use .detach() for a copy cut off from the graph)")
+        if requires_grad and self.data.dtype != _f64:
+            raise RuntimeError(f"requires_grad_: a tensor of dtype {self.data.dtype} cannot require a gradient "
+                               "(expected float64; convert with .float())")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """PyTorch's opt-in for an intermediate tensor's ``.grad``; here every intermediate keeps the gradient
+        of the latest backward pass anyway, so this does nothing (it exists so that PyTorch code runs)."""
+        return None
+
+    # -- inspecting ------------------------------------------------------------------------------
+
+    def numel(self) -> int:
+        """The number of elements (numpy's ``size``)."""
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        """The number of dimensions (numpy's ``ndim``)."""
+        return self.data.ndim
+
+    def tolist(self) -> Any:
+        """The data as nested Python lists (a number for a 0-d tensor)."""
+        return self.data.tolist()
+
+    def cpu(self) -> Tensor:
+        """This tensor (there is no other device), so that PyTorch's ``t.cpu().numpy()`` runs."""
+        return self
+
+    def __float__(self) -> float:
+        if self.data.size != 1:
+            raise TypeError(f"float(): a tensor of shape {self.data.shape} has {self.data.size} elements (expected one)")
+        return float(self.data.reshape(()))
+
+    def __int__(self) -> int:
+        if self.data.size != 1:
+            raise TypeError(f"int(): a tensor of shape {self.data.shape} has {self.data.size} elements (expected one)")
+        return int(self.data.reshape(()))
+
+    def __index__(self) -> int:
+        if self.data.size != 1 or self.data.dtype.kind not in "iu":
+            raise TypeError(f"a tensor of shape {self.data.shape} and dtype {self.data.dtype} cannot be an index "
+                            "(expected one integer element)")
+        return int(self.data.reshape(()))
+
+    # -- dtype conversions (masks and indices are not differentiable) ---------------------------------
+
+    def float(self) -> Tensor:
+        """As float64: this tensor if it is float64 already, else a new (constant) tensor: ``(x > 0).float()``."""
+        return self if self.data.dtype == _f64 else _leaf(self.data.astype(_f64))
+
+    double = float
+
+    def long(self) -> Tensor:
+        """As int64 (truncated toward zero), a constant: integers have no gradient."""
+        return _leaf(self.data.astype(np.int64))
+
+    int = long
+
+    def bool(self) -> Tensor:
+        """A mask: ``True`` where the element is nonzero."""
+        return _leaf(self.data != 0)
+
+    # -- elementwise habits ----------------------------------------------------------------------------
+
+    def pow(self, exponent: ArrayLike) -> Tensor:
+        """``self ** exponent`` (op ``'**'`` for a number, ``'pow'`` for a tensor)."""
+        return self.__pow__(exponent)
+
+    def __abs__(self) -> Tensor:
+        return _ops.OPS["abs"](self)
+
+    def clamp(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+        """``min(max(x, min), max)`` elementwise (op ``'clamp'``); ``clamp(min=0)``, ``clamp(max=1)``,
+        ``clamp(-1, 1)``; the derivative is 1 where ``min <= x <= max`` (bounds included, as PyTorch), else 0."""
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            raise TypeError("'clamp': min and max are numbers here (expected clamp(min=0.0) or clamp(-1.0, 1.0))")
+        return self._elementwise(OPS["clamp"], (), {"min": min, "max": max})
+
+    clip = clamp
+
+    def matmul(self, other: ArrayLike) -> Tensor:
+        """``self @ other``."""
+        return self.__matmul__(other)
+
+    # -- comparisons: masks, not differentiable ----------------------------------------------------------
+
+    def _compare(self, other: Any, fn: Callable, sym: str) -> Tensor:
+        o = other.data if isinstance(other, Tensor) else other
+        if not isinstance(other, (Tensor, numbers.Real, np.ndarray)) and not isinstance(other, (list, tuple)):
+            return NotImplemented
+        try:
+            return _leaf(np.asarray(fn(self.data, o)))
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"'{sym}': cannot compare a tensor of shape {self.data.shape} with "
+                             f"{getattr(o, 'shape', type(o).__name__)} ({e})") from None
+
+    def __gt__(self, other: ArrayLike) -> Tensor:
+        """A mask (dtype bool, no gradient): ``x > 0``; use it to index (``x[x > 0]``) or as numbers (``.float()``)."""
+        return self._compare(other, np.greater, ">")
+
+    def __ge__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.greater_equal, ">=")
+
+    def __lt__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.less, "<")
+
+    def __le__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.less_equal, "<=")
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        """Elementwise ``==``, a mask, as PyTorch and numpy (hashing stays by identity)."""
+        return self._compare(other, np.equal, "==")
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal, "!=")
+
+    __hash__ = object.__hash__
+
+    gt, ge, lt, le, eq, ne = __gt__, __ge__, __lt__, __le__, __eq__, __ne__
+
+    def _logical(self, other: Any, fn: Callable, sym: str) -> Tensor:
+        o = other.data if isinstance(other, Tensor) else np.asarray(other)
+        for arr in (self.data, o):
+            if arr.dtype.kind not in "biu":
+                raise TypeError(f"'{sym}': operands of dtype {arr.dtype} (expected masks, e.g. (x > 0) {sym} (x < 1), "
+                                "or integer tensors)")
+        return _leaf(np.asarray(fn(self.data, o)))
+
+    def __and__(self, other: ArrayLike) -> Tensor:
+        return self._logical(other, np.logical_and if self.data.dtype == bool else np.bitwise_and, "&")
+
+    def __or__(self, other: ArrayLike) -> Tensor:
+        return self._logical(other, np.logical_or if self.data.dtype == bool else np.bitwise_or, "|")
+
+    __rand__, __ror__ = __and__, __or__
+
+    def __invert__(self) -> Tensor:
+        if self.data.dtype != bool:
+            raise TypeError(f"'~': a tensor of dtype {self.data.dtype} (expected a mask, e.g. ~(x > 0))")
+        return _leaf(~self.data)
+
+    def any(self) -> Tensor:
+        return _leaf(np.asarray(self.data.any()))
+
+    def all(self) -> Tensor:
+        return _leaf(np.asarray(self.data.all()))
+
+    # -- reductions with indices ---------------------------------------------------------------------------
+
+    def min(self, dim: int | None = None, keepdim: bool = False, *, axis: int | Sequence[int] | None = None,
+            keepdims: bool | None = None) -> Tensor | ValuesIndices:
+        """The minimum; the same three forms as :meth:`max` (``min(dim)`` returns ``(values, indices)``)."""
+        if axis is not None or keepdims is not None:
+            if dim is not None:
+                raise TypeError(f"'min': got dim={dim!r} and axis={axis!r} (expected one: dim= returns (values, indices) "
+                                "as PyTorch, axis= returns the values as numpy)")
+            return self._extreme("min", axis, bool(keepdims))
+        if dim is None:
+            if keepdim:
+                raise TypeError("'min': keepdim=True without dim (expected min(dim, keepdim=True), or amin(keepdim=True))")
+            return self._extreme("min", None, False)
+        return self._pick("min", dim, keepdim)
+
+    def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False, *,
+             axis: int | Sequence[int] | None = None, keepdims: bool | None = None) -> Tensor:
+        """The maximum over ``dim`` (all by default); a tie shares the gradient equally (``torch.amax``, numpy's ``max``)."""
+        return self._extreme("max", _axis_arg("amax", axis, dim), _keep_arg(keepdim, keepdims))
+
+    def amin(self, dim: int | Sequence[int] | None = None, keepdim: bool = False, *,
+             axis: int | Sequence[int] | None = None, keepdims: bool | None = None) -> Tensor:
+        """The minimum over ``dim``; a tie shares the gradient equally (``torch.amin``)."""
+        return self._extreme("min", _axis_arg("amin", axis, dim), _keep_arg(keepdim, keepdims))
+
+    def _pick(self, name: str, dim: Any, keepdim: bool) -> ValuesIndices:
+        """``(values, indices)`` of the first maximum (minimum) along ``dim``; op ``max_dim`` (``min_dim``)."""
+        if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+            raise TypeError(f"'{name}': dim={dim!r} (expected one int; for several dimensions use amax/amin)")
+        if self.data.ndim == 0:
+            raise ValueError(f"'{name}': dim={dim} of a 0-d tensor (expected a tensor with at least one dimension)")
+        (ax,) = _norm_axes(name, int(dim), self.data.ndim)
+        if self.data.shape[ax] == 0:
+            raise ValueError(f"'{name}': dimension {ax} of a tensor of shape {self.data.shape} is empty "
+                             "(expected at least one element)")
+        idx = (np.argmax if name == "max" else np.argmin)(self.data, axis=ax, keepdims=True)
+        index = gather_index(self.data.shape, ax, idx)
+        vals = self.data[index]
+        if not keepdim:
+            vals, idx = vals.squeeze(ax), idx.squeeze(ax)
+        values = _make(np.asarray(vals), (self,), TENSOR_OPS[f"{name}_dim"].plain, (ax, bool(keepdim), index))
+        return ValuesIndices(values, _leaf(np.asarray(idx, dtype=np.int64)))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> Tensor:
+        """The index of the first maximum (of the flattened tensor if ``dim`` is None): int64, no gradient."""
+        return self._arg("argmax", np.argmax, _axis_arg("argmax", axis, dim), keepdim)
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: int | None = None) -> Tensor:
+        """The index of the first minimum: int64, no gradient."""
+        return self._arg("argmin", np.argmin, _axis_arg("argmin", axis, dim), keepdim)
+
+    def _arg(self, name: str, fn: Callable, axis: Any, keepdim: bool) -> Tensor:
+        if self.data.size == 0:
+            raise ValueError(f"'{name}': tensor of shape {self.data.shape} is empty (expected at least one element)")
+        if axis is None:
+            out = fn(self.data)
+            return _leaf(np.asarray(out, dtype=np.int64).reshape((1,) * self.data.ndim if keepdim else ()))
+        (ax,) = _norm_axes(name, axis, self.data.ndim)
+        return _leaf(np.asarray(fn(self.data, axis=ax, keepdims=keepdim), dtype=np.int64))
+
+    # -- shape habits: reshape and transpose under PyTorch's names -----------------------------------------
+
+    def view(self, *shape: int | Sequence[int]) -> Tensor:
+        """PyTorch's ``view``: :meth:`reshape` (op ``reshape``; there are no strides to share here)."""
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Dimensions ``start_dim..end_dim`` merged into one (all by default; a 0-d tensor becomes shape (1,))."""
+        shape = self.data.shape
+        if not shape:
+            return self.reshape(1)
+        nd = len(shape)
+        s, e = (_norm_axes("flatten", d, nd)[0] for d in (start_dim, end_dim))
+        if s > e:
+            raise ValueError(f"'flatten': start_dim {start_dim} comes after end_dim {end_dim} for a tensor of shape {shape}")
+        return self.reshape(shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """A new dimension of length 1 at ``dim`` (``-ndim-1 <= dim <= ndim``)."""
+        nd = self.data.ndim
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or not -nd - 1 <= dim <= nd:
+            raise ValueError(f"'unsqueeze': dim={dim!r} for a tensor of shape {self.data.shape} (expected an int "
+                             f"with {-nd - 1} <= dim <= {nd})")
+        d = int(dim) % (nd + 1)
+        return self.reshape(self.data.shape[:d] + (1,) + self.data.shape[d:])
+
+    def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
+        """The dimensions of length 1 removed (all, or those of ``dim`` that have length 1: as PyTorch,
+        a ``dim`` whose length is not 1 is left as it is)."""
+        shape = self.data.shape
+        dims = set(range(len(shape))) if dim is None else set(_norm_axes("squeeze", dim, len(shape)) or ())
+        return self.reshape(tuple(n for d, n in enumerate(shape) if not (d in dims and n == 1)))
+
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
+        """The dimensions in the order ``dims`` (numpy's ``transpose(axes)``): ``x.permute(1, 0, 2)``."""
+        if len(dims) == 1 and not isinstance(dims[0], numbers.Integral):
+            dims = tuple(dims[0])
+        if len(dims) != self.data.ndim:
+            raise ValueError(f"'permute': {len(dims)} dims {dims} for a tensor of shape {self.data.shape} "
+                             f"(expected a permutation of its {self.data.ndim} dimensions)")
+        return self.transpose(tuple(dims))
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (a 0-d or 1-d tensor is returned as it is, as PyTorch)."""
+        if self.data.ndim > 2:
+            raise ValueError(f"'t': a tensor of shape {self.data.shape} (expected at most 2 dimensions; use transpose(d0, d1))")
+        return self.transpose()
+
+    def clone(self) -> Tensor:
+        """A copy, a node of the graph (op ``clone``: the gradient passes through unchanged)."""
+        return _make(self.data.copy(), (self,), TENSOR_OPS["clone"].plain)
+
+    # -- in-place updates (PyTorch's rules) ------------------------------------------------------------------
+
+    def _inplace(self, op: str, fn: Callable[[np.ndarray], Any], other: Any = None) -> Tensor:
+        """Change ``self.data`` in place by ``fn(data)``, after PyTorch's checks (see :func:`_check_inplace`)."""
+        _check_inplace(self, op, other)
+        try:
+            fn(self.data)
+        except (ValueError, TypeError) as e:
+            other_shape = getattr(getattr(other, "data", other), "shape", None)
+            raise ValueError(f"'{op}': cannot update a tensor of shape {self.data.shape} and dtype {self.data.dtype} "
+                             f"in place with {'shape ' + str(other_shape) if other_shape is not None else repr(other)} ({e})") from None
+        _mark_modified(self)
+        return self
+
+    def __iadd__(self, other: ArrayLike) -> Tensor:
+        """``x += y``: in place, under :func:`~micrograd_ext.core.graph.no_grad` for a parameter (PyTorch's rule)."""
+        o = _operand(other)
+        return self._inplace("+=", lambda d: np.add(d, o, out=d), other)
+
+    def __isub__(self, other: ArrayLike) -> Tensor:
+        """``w -= lr * w.grad``: in place (the same tensor object), allowed on a parameter under ``no_grad()``."""
+        o = _operand(other)
+        return self._inplace("-=", lambda d: np.subtract(d, o, out=d), other)
+
+    def __imul__(self, other: ArrayLike) -> Tensor:
+        o = _operand(other)
+        return self._inplace("*=", lambda d: np.multiply(d, o, out=d), other)
+
+    def __itruediv__(self, other: ArrayLike) -> Tensor:
+        o = _operand(other)
+        return self._inplace("/=", lambda d: np.divide(d, o, out=d), other)
+
+    def add_(self, other: ArrayLike, alpha: float = 1.0) -> Tensor:
+        o = _operand(other)
+        return self._inplace("add_", lambda d: np.add(d, o * alpha if alpha != 1.0 else o, out=d), other)
+
+    def sub_(self, other: ArrayLike, alpha: float = 1.0) -> Tensor:
+        o = _operand(other)
+        return self._inplace("sub_", lambda d: np.subtract(d, o * alpha if alpha != 1.0 else o, out=d), other)
+
+    def mul_(self, other: ArrayLike) -> Tensor:
+        o = _operand(other)
+        return self._inplace("mul_", lambda d: np.multiply(d, o, out=d), other)
+
+    def div_(self, other: ArrayLike) -> Tensor:
+        o = _operand(other)
+        return self._inplace("div_", lambda d: np.divide(d, o, out=d), other)
+
+    def zero_(self) -> Tensor:
+        """Every element set to 0, in place."""
+        return self._inplace("zero_", lambda d: d.fill(0))
+
+    def fill_(self, value: float) -> Tensor:
+        return self._inplace("fill_", lambda d: d.fill(value), value)
+
+    def copy_(self, src: ArrayLike) -> Tensor:
+        """The elements of ``src`` (broadcast to this shape) copied in, in place."""
+        o = _operand(src)
+        return self._inplace("copy_", lambda d: np.copyto(d, o), src)
+
+    def __setitem__(self, index: Any, value: ArrayLike) -> None:
+        """``x[index] = value``, in place, with the rules of the other in-place updates."""
+        if isinstance(index, Tensor):
+            index = _index_array(index)
+        elif isinstance(index, tuple):
+            index = tuple(_index_array(i) if isinstance(i, Tensor) else i for i in index)
+        o = _operand(value)
+
+        def put(d: np.ndarray) -> None:
+            d[index] = o
+
+        self._inplace("setitem", put, value)
 
 
 def node_vjp_graph(node: Tensor, g: Tensor) -> tuple:
@@ -622,6 +1080,8 @@ def node_vjp_graph(node: Tensor, g: Tensor) -> tuple:
     expressions evaluated on the nodes, structural VJPs from their rules with :data:`TENSOR_P`."""
     op = node._op.op
     prev = node._prev
+    if _LAST_INPLACE[0] > node._seq:
+        _check_inputs_unmodified(node)
     needs = tuple(p.requires_grad for p in prev)
     with evaluating_rule(op.name):
         if isinstance(op, TensorOp):
@@ -659,6 +1119,8 @@ def node_vjp(node: Tensor, g: np.ndarray, force: int | None = None) -> tuple:
     """
     op = node._op.op
     prev = node._prev
+    if _LAST_INPLACE[0] > node._seq:
+        _check_inputs_unmodified(node)
     needs = tuple(p.requires_grad or k == force for k, p in enumerate(prev))
     if isinstance(op, TensorOp):
         return op.vjp(ARRAY_P, [p.data for p in prev], node.data, g, node._ctx, needs)
@@ -859,3 +1321,332 @@ def _on_define_node(op: Any, method: bool | str) -> None:
 
 
 _ops._ON_DEFINE.append(_on_define_node)
+
+
+# ---------------------------------------------------------------------------
+# PyTorch habits: what the methods above use, the factories, cat and stack
+# ---------------------------------------------------------------------------
+
+
+class GradArray(np.ndarray):
+    """What ``Tensor.grad`` is: a float64 numpy array, of the tensor's shape (0-d included), with the
+    methods of a ``torch.Tensor`` that gradient code calls.
+
+    Every numpy function and operator works on it as on any array (``w.data -= lr * w.grad``,
+    ``np.testing.assert_allclose(w.grad, ...)``); and, as in PyTorch, ``w.grad.zero_()``,
+    ``w.grad.data``, ``w.grad.numpy()``, ``w.grad.clone()``, ``w.grad.item()``, ``w.grad.tolist()``.
+    A subclass rather than a :class:`Tensor`, so that the gradient stays a plain array for the
+    optimizers and costs nothing in the backward pass (the engine stores plain arrays; the
+    view is made when ``.grad`` is first read).
+    """
+
+    __slots__ = ()
+    #: numpy's priority of a Python number: ``lr * w.grad`` (a number first) is then a plain ndarray, the
+    #: fast case for ``w.data -= lr * w.grad`` (a subclass result costs about 1 us more per parameter and
+    #: step); lower would make numpy defer ``w.grad + 1e-8`` to the float, which refuses it
+    __array_priority__ = -1000000.0
+
+    def zero_(self) -> GradArray:
+        """Every element set to 0, in place (``w.grad.zero_()``)."""
+        self.fill(0.0)
+        return self
+
+    def fill_(self, value: float) -> GradArray:
+        self.fill(value)
+        return self
+
+    def add_(self, other: Any, alpha: float = 1.0) -> GradArray:
+        self += _operand(other) * alpha if alpha != 1.0 else _operand(other)
+        return self
+
+    def mul_(self, other: Any) -> GradArray:
+        self *= _operand(other)
+        return self
+
+    @property
+    def data(self) -> GradArray:  # type: ignore[override]
+        """The gradient itself (PyTorch's ``w.grad.data``), not numpy's memory buffer."""
+        return self
+
+    def numpy(self) -> np.ndarray:
+        """The same numbers as a plain ``ndarray`` (shares the memory, as ``torch.Tensor.numpy``)."""
+        return self.view(np.ndarray)
+
+    def clone(self) -> GradArray:
+        return self.copy()
+
+    def detach(self) -> GradArray:
+        return self
+
+    def numel(self) -> int:
+        return int(self.size)
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def abs(self) -> GradArray:
+        return np.abs(self)
+
+
+class ElementCount(int):
+    """``Tensor.size``: numpy's element count (an ``int``) that, called, is PyTorch's ``size()``.
+
+    ``t.size == 6`` and ``t.size + 1`` are numpy's; ``t.size()`` is the shape ``(2, 3)`` and
+    ``t.size(1)`` the length of dimension 1, as ``torch.Tensor.size``.
+    """
+
+    shape: tuple
+
+    def __new__(cls, n: int, shape: tuple) -> ElementCount:
+        obj = super().__new__(cls, n)
+        obj.shape = shape
+        return obj
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return tuple(self.shape)
+        nd = len(self.shape)
+        if isinstance(dim, bool) or not isinstance(dim, numbers.Integral) or not -nd <= dim < max(nd, 1) or nd == 0:
+            raise IndexError(f"size: dimension {dim!r} is out of range for a tensor of shape {self.shape} "
+                             f"(expected {-nd} <= dim < {nd})")
+        return self.shape[int(dim)]
+
+
+class ValuesIndices(NamedTuple):
+    """``(values, indices)`` of ``max(dim)`` / ``min(dim)`` (PyTorch's ``torch.return_types.max``)."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _leaf(arr: np.ndarray) -> Tensor:
+    """A constant tensor holding ``arr`` as it is (any dtype: a mask, indices), requires_grad=False."""
+    t = _new(Tensor)
+    t.data = arr
+    t._grad = None
+    t._prev = ()
+    t._op = ""
+    t._ctx = None
+    t.label = ""
+    t.requires_grad = False
+    t._seq = next_seq()
+    return t
+
+
+def _operand(x: Any) -> Any:
+    """The array (or number) behind ``x`` for an in-place update."""
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, np.ndarray):
+        return np.asarray(x)
+    if isinstance(x, numbers.Number) and not isinstance(x, bool):
+        return x
+    return _as_array(x, "in-place update")
+
+
+def _index_array(t: Tensor) -> np.ndarray:
+    """A Tensor used as an index: a mask (bool) selects, anything else is read as integer positions."""
+    return t.data if t.data.dtype == bool else t.data.astype(np.intp)
+
+
+def _axis_arg(op: str, axis: Any, dim: Any, default: Any = None) -> Any:
+    """numpy's ``axis`` or PyTorch's ``dim`` (the same thing), refusing two different values."""
+    if dim is not None:
+        if axis is not None and axis != dim:
+            raise TypeError(f"'{op}': got axis={axis!r} and dim={dim!r} (expected one of them: dim is PyTorch's name "
+                            "for numpy's axis)")
+        return dim
+    return default if axis is None else axis
+
+
+def _keep_arg(base: Any, alt: Any) -> bool:
+    """``keepdims`` (numpy) / ``keepdim`` (PyTorch): the explicitly given one."""
+    return bool(base) if alt is None else bool(alt)
+
+
+#: ``[creation number of the latest in-place update of any tensor]``; a node created after it
+#: cannot have a modified input, so the backward pass checks nothing (one comparison per node).
+_LAST_INPLACE = [-1]
+
+
+def _check_inplace(t: Tensor, op: str, other: Any = None) -> None:
+    """PyTorch's rules for changing a tensor in place, so that no gradient is silently wrong.
+
+    * a tensor made by a recorded operation (it has parents): never (its consumers' backward
+      would read the new values; write ``y = y - ...``, a new node, instead);
+    * a leaf that requires grad (a parameter), outside ``no_grad()``: "a leaf Variable that
+      requires grad is being used in an in-place operation" (the update would not be recorded);
+    * a constant updated with a tensor that requires grad, outside ``no_grad()``: the graph
+      cannot record an update of a constant;
+    * otherwise: in place (``with no_grad(): w -= lr * w.grad``, the optimizer step).
+    """
+    if t._prev:
+        raise RuntimeError(f"'{op}': in-place update of a tensor made by '{t._op}' (shape {t.data.shape}), which is part "
+                           "of a recorded graph: its backward pass would use the changed values. Write a new node "
+                           "instead (y = y - ...), or update a detached copy")
+    if MODE.grad:
+        if t.requires_grad:
+            raise RuntimeError(f"'{op}': a leaf Tensor that requires grad (shape {t.data.shape}{', ' + t.label if t.label else ''}) "
+                               "is being used in an in-place operation (PyTorch's rule: the update would not be "
+                               "recorded). Update parameters inside `with no_grad():` (w -= lr * w.grad), or through w.data")
+        if isinstance(other, Tensor) and other.requires_grad:
+            raise RuntimeError(f"'{op}': in-place update of a tensor that does not require grad with one that does "
+                               f"(shape {other.data.shape}): the graph cannot record it. Write x = x + y (a new node) instead")
+
+
+def _mark_modified(t: Tensor) -> None:
+    s = next_seq()
+    _LAST_INPLACE[0] = s
+    while t is not None:  # a detached tensor shares its buffer with its source
+        t._modified_at = s
+        t = t.__dict__.get("_shares")
+
+
+def _modified_at(t: Tensor) -> int:
+    latest = -1
+    while t is not None:
+        latest = max(latest, t._modified_at)
+        t = t.__dict__.get("_shares")
+    return latest
+
+
+def _check_inputs_unmodified(node: Tensor) -> None:
+    """Raise if an input of ``node`` was changed in place after ``node`` was made (its VJP would read new values)."""
+    for k, p in enumerate(node._prev):
+        if _modified_at(p) > node._seq:
+            name = f" {p.label!r}" if p.label else ""
+            raise RuntimeError(
+                f"backward: input {k}{name} (shape {p.data.shape}) of '{node._op}' was modified by an in-place "
+                f"operation after '{node._op}' used it, so its gradient would be computed from the new values "
+                "(PyTorch: 'one of the variables needed for gradient computation has been modified by an inplace "
+                "operation'). Run the forward pass again after the update")
+
+
+# -- factories ----------------------------------------------------------------------------------------
+
+
+def _size_arg(where: str, size: tuple) -> tuple[int, ...]:
+    """``zeros(2, 3)`` or ``zeros((2, 3))``: a shape of non-negative ints."""
+    if len(size) == 1 and not isinstance(size[0], numbers.Integral):
+        size = tuple(size[0])
+    for n in size:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0:
+            raise TypeError(f"{where}: size {size!r} (expected non-negative ints, e.g. {where}(2, 3) or {where}((2, 3)))")
+    return tuple(int(n) for n in size)
+
+
+def _factory(arr: np.ndarray, requires_grad: bool, where: str) -> Tensor:
+    if requires_grad and arr.dtype != _f64:
+        raise RuntimeError(f"{where}: a tensor of dtype {arr.dtype} cannot require a gradient (expected float values)")
+    t = _leaf(arr)
+    t.requires_grad = bool(requires_grad)
+    return t
+
+
+def zeros(*size: int | Sequence[int], requires_grad: bool = False) -> Tensor:
+    """A float64 tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))`` (``torch.zeros``)."""
+    return _factory(np.zeros(_size_arg("zeros", size)), requires_grad, "zeros")
+
+
+def ones(*size: int | Sequence[int], requires_grad: bool = False) -> Tensor:
+    """A float64 tensor of ones (``torch.ones``)."""
+    return _factory(np.ones(_size_arg("ones", size)), requires_grad, "ones")
+
+
+def full(size: int | Sequence[int], fill_value: float, requires_grad: bool = False) -> Tensor:
+    """A float64 tensor of ``size`` filled with ``fill_value`` (``torch.full``)."""
+    shape = _size_arg("full", (size,) if isinstance(size, numbers.Integral) else tuple(size))
+    return _factory(np.full(shape, float(fill_value)), requires_grad, "full")
+
+
+def eye(n: int, m: int | None = None, requires_grad: bool = False) -> Tensor:
+    """The ``n x m`` identity matrix (``m = n`` by default), float64 (``torch.eye``)."""
+    (n, *rest) = _size_arg("eye", (n,) if m is None else (n, m))
+    return _factory(np.eye(n, rest[0] if rest else n), requires_grad, "eye")
+
+
+def arange(start: float, end: float | None = None, step: float = 1, requires_grad: bool = False) -> Tensor:
+    """``start, start + step, ...`` up to ``end`` (excluded), as ``torch.arange``: int64 when every
+    argument is an int (``arange(6)``), float64 otherwise (``arange(0, 1, 0.25)``)."""
+    if end is None:
+        start, end = 0, start
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"arange: {name}={v!r} (expected a number)")
+    if step == 0:
+        raise ValueError("arange: step=0 (expected a nonzero step)")
+    ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+    arr = np.arange(start, end, step, dtype=np.int64 if ints else _f64)
+    return _factory(arr, requires_grad, "arange")
+
+
+def linspace(start: float, end: float, steps: int, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced float64 values from ``start`` to ``end``, both included (``torch.linspace``)."""
+    (steps,) = _size_arg("linspace", (steps,))
+    return _factory(np.linspace(float(start), float(end), steps), requires_grad, "linspace")
+
+
+def _like(t: Any, where: str) -> tuple[int, ...]:
+    if isinstance(t, Tensor):
+        return t.data.shape
+    if isinstance(t, np.ndarray):
+        return t.shape
+    raise TypeError(f"{where}: expected a Tensor (or an ndarray), got {type(t).__name__}")
+
+
+def zeros_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``t``'s shape, float64 (``torch.zeros_like``)."""
+    return _factory(np.zeros(_like(t, "zeros_like")), requires_grad, "zeros_like")
+
+
+def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
+    """Ones of ``t``'s shape, float64 (``torch.ones_like``)."""
+    return _factory(np.ones(_like(t, "ones_like")), requires_grad, "ones_like")
+
+
+def full_like(t: Tensor, fill_value: float, requires_grad: bool = False) -> Tensor:
+    return _factory(np.full(_like(t, "full_like"), float(fill_value)), requires_grad, "full_like")
+
+
+def _tensor_list(where: str, tensors: Any) -> list[Tensor]:
+    if isinstance(tensors, (Tensor, np.ndarray)) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{where}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise ValueError(f"{where}: got an empty list (expected at least one tensor)")
+    return [x if isinstance(x, Tensor) else _const(x, where) for x in tensors]
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """The tensors joined along an existing dimension (``torch.cat``, numpy's ``concatenate``); op ``cat``:
+    each input's gradient is its slice of the output's."""
+    ts = _tensor_list("cat", tensors)
+    shapes = [t.data.shape for t in ts]
+    nd = len(shapes[0])
+    if nd == 0:
+        raise ValueError("cat: 0-d tensors cannot be joined (expected at least one dimension; use stack)")
+    (ax,) = _norm_axes("cat", _axis_arg("cat", axis, dim, 0), nd)
+    for k, sh in enumerate(shapes):
+        if len(sh) != nd or sh[:ax] + sh[ax + 1:] != shapes[0][:ax] + shapes[0][ax + 1:]:
+            raise ValueError(f"cat: tensor {k} has shape {sh}, tensor 0 has {shapes[0]} (expected the same shape "
+                             f"except along dimension {ax})")
+    offsets = tuple(int(v) for v in np.cumsum([0] + [sh[ax] for sh in shapes]))
+    return _make(np.concatenate([t.data for t in ts], axis=ax), tuple(ts), TENSOR_OPS["cat"].plain, (ax, offsets))
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """The tensors stacked along a new dimension ``dim`` (``torch.stack``); op ``stack``."""
+    ts = _tensor_list("stack", tensors)
+    shapes = [t.data.shape for t in ts]
+    for k, sh in enumerate(shapes):
+        if sh != shapes[0]:
+            raise ValueError(f"stack: tensor {k} has shape {sh}, tensor 0 has {shapes[0]} (expected equal shapes)")
+    nd = len(shapes[0]) + 1
+    d = _axis_arg("stack", axis, dim, 0)
+    if isinstance(d, bool) or not isinstance(d, numbers.Integral) or not -nd <= d < nd:
+        raise ValueError(f"stack: dim={d!r} for tensors of shape {shapes[0]} (expected an int with {-nd} <= dim < {nd})")
+    ax = int(d) % nd
+    return _make(np.stack([t.data for t in ts], axis=ax), tuple(ts), TENSOR_OPS["stack"].plain, ax)
+
+
+_TensorBackend.concatenate = staticmethod(lambda xs, axis: cat(list(xs), axis))
+_TensorBackend.stack = staticmethod(lambda xs, axis: stack(list(xs), axis))

@@ -39,7 +39,7 @@ import numpy as np
 
 from .ops import BCE_EPS, OpText
 
-__all__ = ["TensorOp", "TENSOR_OPS", "TENSOR_RULES", "ARRAY_P", "unbroadcast", "expand_reduced"]
+__all__ = ["TensorOp", "TENSOR_OPS", "TENSOR_RULES", "ARRAY_P", "unbroadcast", "expand_reduced", "gather_index"]
 
 
 class TensorOp:
@@ -441,6 +441,94 @@ _add(TensorOp("bce_loss", _bce_vjp, ("dA = dC (A - Y) / (A (1 - A)) / N",),
               "C = -1/N sum [Y ln A + (1 - Y) ln(1 - A)] (Bondartsov eq. (1); derivative eq. (5a))",
               jvp=_bce_jvp, vjp_graph=_bce_vjp_graph))
 
+
+
+# ---------------------------------------------------------------------------
+# PyTorch's structural habits: cat, stack, max/min along a dim (values and indices),
+# amin, clone.  (view, flatten, squeeze, unsqueeze and permute are reshape and transpose.)
+# ---------------------------------------------------------------------------
+
+
+def _along(axis: int, ndim: int, index: Any) -> tuple:
+    """The index ``[:, ..., :, index]`` with ``index`` at position ``axis``."""
+    return (slice(None),) * axis + (index,) + (slice(None),) * (ndim - axis - 1)
+
+
+def _cat_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequence[bool]) -> tuple:
+    """Z = cat(A_1, ..., A_n) along an axis: dA_k is the slice of dZ where A_k sits."""
+    axis, offsets = ctx
+    return tuple(g[_along(axis, g.ndim, slice(offsets[k], offsets[k + 1]))] if need else None
+                 for k, need in enumerate(needs))
+
+
+def _cat_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: Any) -> Any:
+    axis, _ = ctx
+    return P.concatenate([tk if tk is not None else a * 0.0 for a, tk in zip(ins, t)], axis)
+
+
+def _stack_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequence[bool]) -> tuple:
+    """Z = stack(A_1, ..., A_n) along a new axis: dA_k = dZ[..., k, ...] (that axis removed)."""
+    axis = ctx
+    return tuple(g[_along(axis, g.ndim, k)] if need else None for k, need in enumerate(needs))
+
+
+def _stack_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: Any) -> Any:
+    return P.stack([tk if tk is not None else a * 0.0 for a, tk in zip(ins, t)], ctx)
+
+
+def gather_index(shape: tuple, axis: int, idx: np.ndarray) -> tuple:
+    """The advanced index that picks ``a[..., idx[...], ...]`` along ``axis`` (``idx`` keeps that axis, length 1).
+
+    ``a[gather_index(a.shape, axis, idx)]`` has the shape of ``idx``: ``np.take_along_axis``
+    written as indexing, so that the same index scatters the gradient back.
+    """
+    grids = []
+    for d, n in enumerate(shape):
+        if d == axis:
+            grids.append(idx)
+        else:
+            view = [1] * len(shape)
+            view[d] = n
+            grids.append(np.arange(n).reshape(view))
+    return tuple(grids)
+
+
+def _pick_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequence[bool]) -> tuple:
+    """Z = A[index of the max (min) along axis]: the whole gradient goes to the returned index
+    (PyTorch's rule for ``max(dim)``/``min(dim)``; one element is picked per slice, so no accumulation)."""
+    axis, keepdim, index = ctx
+    a = ins[0]
+    ge = g if keepdim else P.expand_dims(g, axis)
+    return (P.scatter_add(a.shape, index, ge, True),)
+
+
+def _pick_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: Any) -> Any:
+    _, _, index = ctx
+    return P.reshape(t[0][index], out.shape)
+
+
+def _clone_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequence[bool]) -> tuple:
+    return (g,)
+
+
+def _clone_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: Any) -> Any:
+    return t[0]
+
+
+_add(TensorOp("cat", _cat_vjp, ("dA_k = dZ[rows of A_k]",),
+              "Z = [A_1; A_2; ...] joined along an existing axis (torch.cat)", jvp=_cat_jvp))
+_add(TensorOp("stack", _stack_vjp, ("dA_k = dZ[..., k, ...]",),
+              "Z = the A_k stacked along a new axis (torch.stack)", jvp=_stack_jvp))
+_add(TensorOp("max_dim", _pick_vjp, ("dA = zeros; dA[argmax] = dZ",),
+              "Z = max of A along one axis, with the indices; the gradient goes to the returned index "
+              "(torch.max(dim): the first maximum)", jvp=_pick_jvp))
+_add(TensorOp("min_dim", _pick_vjp, ("dA = zeros; dA[argmin] = dZ",),
+              "Z = min of A along one axis, with the indices; the gradient goes to the returned index "
+              "(torch.min(dim): the first minimum)", jvp=_pick_jvp))
+_add(TensorOp("min", _max_vjp, ("dA = dZ broadcast * [A == Z] / (number of ties)",),
+              "Z = min of A over axis (a tie shares the gradient equally: torch.amin)", jvp=_max_jvp))
+_add(TensorOp("clone", _clone_vjp, ("dA = dZ",), "Z = a copy of A (torch.clone)", jvp=_clone_jvp))
+
 #: The 0.1.0 name of :data:`TENSOR_OPS`.
 TENSOR_RULES = TENSOR_OPS
 
@@ -452,6 +540,8 @@ def _softmax_array(z: np.ndarray) -> np.ndarray:
 
 ARRAY_P.outer = np.outer
 ARRAY_P.softmax_array = _softmax_array
+ARRAY_P.concatenate = np.concatenate
+ARRAY_P.stack = np.stack
 
 
 def is_basic_index(index: Any) -> bool:

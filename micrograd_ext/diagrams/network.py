@@ -94,7 +94,8 @@ def _draw_collapsed(roots: list[Any], *, values: bool, rankdir: str, weight_labe
         if not parents(node) and _is_param_label(getattr(node, "label", "") or ""):
             params.add(node)
     # Visible: labelled non-parameter nodes, unlabelled leaves (inputs), and the roots.
-    visible = [n for n in order if n not in params and (getattr(n, "label", "") or not parents(n) or n in roots)]
+    root_ids = {id(r) for r in roots}  # by identity: a Tensor's == is elementwise
+    visible = [n for n in order if n not in params and (getattr(n, "label", "") or not parents(n) or id(n) in root_ids)]
     vis = set(visible)
     layer = _layers(order, model)
     show_grad = values and _grad_known(roots[0])

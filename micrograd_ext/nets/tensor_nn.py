@@ -12,12 +12,18 @@
   weight matrix holds neuron ``i``'s weights ``w(l)[i, 1..nin]``, the bias vector
   its ``w(l)[i, 0]``).
 * Losses: :func:`mse_loss`, :func:`bce_loss`, :func:`cross_entropy`, defined in
-  :mod:`micrograd_ext.nets.losses` and re-exported here.
+  :mod:`micrograd_ext.nets.losses` and re-exported here, and the loss modules
+  :class:`CrossEntropyLoss`, :class:`MSELoss`, :class:`BCELoss`, :class:`NLLLoss`.
+
+As ``torch.nn``: each module's :meth:`forward` runs when it is called; the state dict of a
+``Sequential`` or an ``MLP`` has ``torch.nn.Sequential``'s keys and layouts (``0.weight`` of
+shape ``(out, in)``, ``0.bias``, ``2.weight``, ...: the position of each ``Linear`` among the
+modules, activations included), so ``torch.nn.Sequential(...).load_state_dict`` takes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,6 +46,14 @@ __all__ = [
     "bce_loss",
     "cross_entropy",
     "ACTIVATIONS",
+    "Module",
+    "Softmax",
+    "LogSoftmax",
+    "Flatten",
+    "CrossEntropyLoss",
+    "MSELoss",
+    "BCELoss",
+    "NLLLoss",
 ]
 
 
@@ -57,10 +71,11 @@ class Linear(Module):
         rng = np.random.default_rng(_checks.seed(seed, "Linear"))
         k = 1.0 / np.sqrt(nin)
         self.nin, self.nout = nin, nout
+        self.in_features, self.out_features = nin, nout  # torch.nn.Linear's names
         self.weight = Tensor(rng.uniform(-k, k, (nout, nin)), requires_grad=True, label="weight")
         self.bias = Tensor(rng.uniform(-k, k, nout), requires_grad=True, label="bias") if bias else None
 
-    def __call__(self, x: Tensor | np.ndarray) -> Tensor:
+    def forward(self, x: Tensor | np.ndarray) -> Tensor:
         return linear(x, self.weight, self.bias)
 
     def __repr__(self) -> str:
@@ -73,7 +88,7 @@ class ReLU(Module):
     def __init__(self, grad_at_zero: float = 0.0) -> None:
         self.grad_at_zero = _checks.real(grad_at_zero, "grad_at_zero", "ReLU")
 
-    def __call__(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         return x.relu(self.grad_at_zero)
 
     def __repr__(self) -> str:
@@ -81,7 +96,7 @@ class ReLU(Module):
 
 
 class Tanh(Module):
-    def __call__(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         return x.tanh()
 
     def __repr__(self) -> str:
@@ -89,7 +104,7 @@ class Tanh(Module):
 
 
 class Sigmoid(Module):
-    def __call__(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         return x.sigmoid()
 
     def __repr__(self) -> str:
@@ -97,7 +112,7 @@ class Sigmoid(Module):
 
 
 class Identity(Module):
-    def __call__(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor) -> Tensor:
         return x
 
     def __repr__(self) -> str:
@@ -109,7 +124,11 @@ ACTIVATIONS: dict[str, type[Module]] = {"relu": ReLU, "tanh": Tanh, "sigmoid": S
 
 
 class Sequential(Module):
-    """Modules applied one after the other: ``Sequential(Linear(4, 8), ReLU(), Linear(8, 3))``."""
+    """Modules applied one after the other: ``Sequential(Linear(4, 8), ReLU(), Linear(8, 3))``.
+
+    The modules are named by position, ``0``, ``1``, ``2`` (``0.weight``, ``2.bias``), as in
+    ``torch.nn.Sequential``; they are kept in ``layers``.
+    """
 
     def __init__(self, *modules: Module) -> None:
         for k, m in enumerate(modules):
@@ -117,7 +136,10 @@ class Sequential(Module):
                 raise TypeError(f"Sequential: module {k} is a {type(m).__name__} (expected a Module or another callable)")
         self.layers = list(modules)
 
-    def __call__(self, x: Any) -> Any:
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        return ((str(k), m) for k, m in enumerate(self.layers))
+
+    def forward(self, x: Any) -> Any:
         for m in self.layers:
             x = m(x)
         return x
@@ -164,7 +186,16 @@ class MLP(Module):
         ]
         self.relu_grad_at_zero = relu_grad_at_zero
 
-    def __call__(self, x: Tensor | np.ndarray) -> Tensor:
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        """Each ``Linear`` named by its position in the equivalent ``torch.nn.Sequential``, where every
+        activation but ``'linear'`` is a module of its own: ``MLP(2, [16, 16, 1])`` is
+        ``Sequential(Linear, ReLU, Linear, ReLU, Linear)``, keys ``0.``, ``2.``, ``4.``."""
+        pos = 0
+        for layer, act in zip(self.layers, self.activations):
+            yield str(pos), layer
+            pos += 1 if act == "linear" else 2
+
+    def forward(self, x: Tensor | np.ndarray) -> Tensor:
         for layer, act in zip(self.layers, self.activations):
             x = layer(x)
             if act == "relu":
@@ -231,3 +262,102 @@ class MLP(Module):
 
     def __repr__(self) -> str:
         return f"MLP({self.sizes}, activations={self.activations})"
+
+
+# ---------------------------------------------------------------------------
+# torch.nn's shape and normalisation modules
+# ---------------------------------------------------------------------------
+
+
+class Softmax(Module):
+    """``torch.nn.Softmax(dim)``: softmax along ``dim`` (Rosenberg section 2 for its backward)."""
+
+    def __init__(self, dim: int = -1) -> None:
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.softmax(dim=self.dim)
+
+    def __repr__(self) -> str:
+        return f"Softmax(dim={self.dim})"
+
+
+class LogSoftmax(Module):
+    """``torch.nn.LogSoftmax(dim)``: ``x - logsumexp(x)`` along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.log_softmax(dim=self.dim)
+
+    def __repr__(self) -> str:
+        return f"LogSoftmax(dim={self.dim})"
+
+
+class Flatten(Module):
+    """``torch.nn.Flatten``: dimensions ``start_dim..end_dim`` merged (the batch dimension 0 kept by default)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def __repr__(self) -> str:
+        return "Flatten()" if (self.start_dim, self.end_dim) == (1, -1) else f"Flatten({self.start_dim}, {self.end_dim})"
+
+
+# ---------------------------------------------------------------------------
+# Loss modules (torch.nn's names): each forward is the function of the same name
+# ---------------------------------------------------------------------------
+
+
+class _Loss(Module):
+    _reductions: tuple[str, ...] = ("mean", "sum", "none")
+
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in self._reductions:
+            raise ValueError(f"{type(self).__name__}: reduction={reduction!r} (expected one of {list(self._reductions)})")
+        self.reduction = reduction
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()" if self.reduction == "mean" else f"{type(self).__name__}(reduction={self.reduction!r})"
+
+
+class CrossEntropyLoss(_Loss):
+    """``torch.nn.CrossEntropyLoss``: softmax cross-entropy from logits ``(N, C)`` and class indices ``(N,)``
+    (or probability rows ``(N, C)``); one node, ``dZ = (softmax(Z) - Y) / N`` (CS224n 2.6)."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+        from . import functional as F
+
+        return F.cross_entropy(input, target, reduction=self.reduction)
+
+
+class NLLLoss(_Loss):
+    """``torch.nn.NLLLoss``: ``-input[n, target_n]`` averaged, for log-probabilities (``log_softmax``)."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        from . import functional as F
+
+        return F.nll_loss(input, target, reduction=self.reduction)
+
+
+class MSELoss(_Loss):
+    """``torch.nn.MSELoss``: ``(input - target)^2`` averaged over every element."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        from . import functional as F
+
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class BCELoss(_Loss):
+    """``torch.nn.BCELoss``: binary cross-entropy of probabilities, averaged over every element
+    (Bondartsov eq. (1); each log floored at -100 as PyTorch)."""
+
+    def forward(self, input: Tensor, target: Any) -> Tensor:  # noqa: A002
+        from . import functional as F
+
+        return F.binary_cross_entropy(input, target, reduction=self.reduction)

@@ -20,7 +20,7 @@ from micrograd_ext import Tensor, Value, grad, hessian, hvp, jvp
 from micrograd_ext.core.gradcheck import gradgradcheck
 from micrograd_ext.core.graph import topological_order
 from micrograd_ext.core.ops import OPS, NaryOp, Op
-from micrograd_ext.core.tensor import bce, cross_entropy, linear
+from micrograd_ext.core.tensor import bce, cat, cross_entropy, linear, stack
 from micrograd_ext.core.tensor_ops import TENSOR_OPS
 from tests.core.test_ops import NARY_CASES, cases, points
 
@@ -81,6 +81,12 @@ TENSOR_CASES = {
     "log_softmax": (lambda a: (a.log_softmax(axis=1) ** 2).sum(), [rng.normal(size=(2, 3))]),
     "cross_entropy": (lambda a: cross_entropy(a, _Y), [rng.normal(size=(3, 3))]),
     "bce_loss": (lambda a: bce(a.sigmoid(), np.array([[0.0, 1.0], [1.0, 0.0]]), 0.5), [rng.normal(size=(2, 2))]),
+    "cat": (lambda a, b: _tanh_sum(cat([a, b * b], dim=1)), [rng.normal(size=(2, 3)), rng.normal(size=(2, 2))]),
+    "stack": (lambda a, b: _tanh_sum(stack([a, a * b], dim=1)), [rng.normal(size=(2, 3)), rng.normal(size=(2, 3))]),
+    "max_dim": (lambda a: (a.max(dim=1).values ** 3).sum(), [rng.normal(size=(2, 3))]),
+    "min_dim": (lambda a: (a.min(0, keepdim=True).values ** 3).sum(), [rng.normal(size=(2, 3))]),
+    "min": (lambda a: (a.amin(dim=1) ** 3).sum(), [rng.normal(size=(2, 3))]),
+    "clone": (lambda a: _tanh_sum(a.clone() * a), [rng.normal(size=(2, 3))]),
 }
 
 

@@ -22,7 +22,12 @@ from micrograd_ext.engine import Value
 
 #: Parameter values for the ops whose parameters have no default (an op with a required
 #: parameter fails test_every_required_parameter_has_examples until it is listed here).
-PARAM_EXAMPLES: dict[str, list[dict]] = {"**": [{"k": 2}, {"k": 3}, {"k": -1}, {"k": 0.5}, {"k": -2.5}, {"k": 0}, {"k": 1}]}
+PARAM_EXAMPLES: dict[str, list[dict]] = {
+    "**": [{"k": 2}, {"k": 3}, {"k": -1}, {"k": 0.5}, {"k": -2.5}, {"k": 0}, {"k": 1}],
+    # ops whose defaults are refused (clamp needs a bound) list theirs too
+    "clamp": [{"min": -1.0, "max": 1.0}, {"min": 0.0}, {"max": 0.5}],
+    "in_range": [{"min": -1.0, "max": 1.0}, {"min": 0.0}],
+}
 #: Points tried for each input; those outside an op's domain, at a kink, or where the
 #: function is not finite are skipped (and at least one point must remain).
 CANDIDATES = (-1.7, -0.6, 0.45, 1.3, 2.2)
@@ -38,7 +43,7 @@ def cases() -> list[tuple[str, dict]]:
     for name in elementwise_ops():
         op = OPS[name]
         required = [p for p, d in op.params.items() if d is REQUIRED]
-        for params in PARAM_EXAMPLES.get(name, [{}]) if required else [{}]:
+        for params in PARAM_EXAMPLES.get(name, [{}]) if required or name in PARAM_EXAMPLES else [{}]:
             out.append((name, params))
     return out
 
@@ -74,8 +79,11 @@ def _central(op: Op, params: dict, pt: tuple, k: int, h: float = H) -> float:
 def evaluate(text: str, **names: float) -> float:
     """Evaluate an edge's formula text, e.g. '1 - out^2', '2*a^1', 'out*ln(a)', '1 if a > 0 else 0'."""
     expr = text.replace("^", "**").replace("ln(", "log(")
-    expr = re.sub(r"(?<=[\w)])\(", "*(", expr).replace("log*(", "log(").replace("cos*(", "cos(").replace("sin*(", "sin(")
-    return float(eval(expr, {"log": math.log, "cos": math.cos, "sin": math.sin, "__builtins__": {}}, names))  # noqa: S307
+    expr = re.sub(r"(?<=[\w)])\(", "*(", expr)
+    for fn in ("log", "cos", "sin", "sign"):
+        expr = expr.replace(f"{fn}*(", f"{fn}(")
+    sign = lambda v: float(np.sign(v))  # noqa: E731
+    return float(eval(expr, {"log": math.log, "cos": math.cos, "sin": math.sin, "sign": sign, "__builtins__": {}}, names))  # noqa: S307
 
 
 @pytest.mark.parametrize("name,params", cases(), ids=lambda x: str(x))

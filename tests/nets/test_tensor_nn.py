@@ -45,7 +45,8 @@ def test_sequential_and_activation_modules():
     expected = 1 / (1 + np.exp(-np.tanh(h @ l2.weight.data.T + l2.bias.data)))
     np.testing.assert_allclose(net(Tensor(X)).data, expected, rtol=1e-14)
     assert len(net) == 6
-    assert [n for n, _ in net.named_parameters()] == ["layers.0.weight", "layers.0.bias", "layers.2.weight", "layers.2.bias"]
+    # torch.nn.Sequential's names: the position of each module (issue 13)
+    assert [n for n, _ in net.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
     x = Tensor([-1.0, 0.0, 1.0], requires_grad=True)
     ReLU(grad_at_zero=1.0)(x).sum().backward()
     np.testing.assert_array_equal(x.grad, [0.0, 1.0, 1.0])
