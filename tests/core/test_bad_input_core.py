@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_ext import Tensor, Value, no_grad
-from micrograd_ext.core.ops import OPS, REQUIRED, DomainError, NaryOp, Op
+from micrograd_ext.core.ops import OPS, DomainError, NaryOp, Op
 
 # -- the rows -----------------------------------------------------------------------------------
 
@@ -106,7 +106,10 @@ DOCUMENTED = (TypeError, ValueError, ArithmeticError, IndexError)  # DomainError
 
 
 def _params(op: Op) -> dict:
-    return {"k": 2.5} if "k" in op.params and op.params["k"] is REQUIRED else {}
+    """Parameters for ops that need them: the op-table tests' first example (test_ops.PARAM_EXAMPLES)."""
+    from tests.core.test_ops import PARAM_EXAMPLES
+
+    return PARAM_EXAMPLES.get(op.name, [{}])[0]
 
 
 def _call(op: Op, xs: list, params: dict, engine: str) -> None:
