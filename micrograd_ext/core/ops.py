@@ -231,6 +231,19 @@ def _inline(source: str) -> str:
 # ---------------------------------------------------------------------------
 
 
+def _may_warn(source: str) -> bool:
+    """Whether an expression can make numpy warn (overflow, division by zero, invalid): it uses ``/``,
+    ``**`` or a primitive other than the ones that never do (tanh, sigmoid, sin, cos, abs, step, sign, relu)."""
+    tree = ast.parse(source, mode="eval")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Pow, ast.FloorDiv, ast.Mod)):
+            return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id not in ("tanh", "sigmoid", "sin", "cos", "abs", "step", "sign", "relu", "in_range"):
+            return True
+    return False
+
+
 class OpText(str):
     """What a node's ``_op`` holds: the op's name as micrograd spells it (``'+'``, ``'**2'``, ``'ReLU'``),
     as a ``str`` (so micrograd's drawing code works), carrying the op and its parameters.
@@ -305,6 +318,10 @@ class Op:
         self._text = text
         self._check = check
         self._compiled: dict[str, tuple[Callable, Callable, Callable | None]] = {}
+        #: Whether numpy may warn evaluating the forward / the local derivatives on arrays (overflow in
+        #: exp or **, log of 0, 0 / 0): only then is the evaluation wrapped in np.errstate (a few us).
+        self.forward_warns = _may_warn(forward)
+        self.local_warns = any(_may_warn(d) for d in self.derivative_src)
         self._texts: dict[tuple, OpText] = {}
         self.plain = OpText(name, self, {}) if not self.params else None
 
@@ -316,6 +333,10 @@ class Op:
             if params:
                 raise TypeError(f"'{self.name}': takes no parameters, got {sorted(params)}")
             return self.plain  # type: ignore[return-value]
+        try:  # the common case: the same parameters as last time (relu'(0) = 0, x ** 2)
+            return self._texts[tuple(params.items())]
+        except (KeyError, TypeError):
+            pass
         full = self.check_params(params)
         key = tuple(full.values())
         try:
@@ -326,6 +347,7 @@ class Op:
         try:
             if len(self._texts) < 256:
                 self._texts[key] = text
+                self._texts[tuple(params.items())] = text  # the spelling it was asked with, checked once
         except TypeError:
             pass
         return text
@@ -714,7 +736,7 @@ def _float_in_range(a: float, lo: float, hi: float) -> float:
 
 
 def _array_in_range(a: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    return ((a >= lo) & (a <= hi)).astype(np.float64)
+    return ((a >= lo) & (a <= hi)).astype(a.dtype if a.dtype.kind == "f" else np.float64)
 
 
 #  |a|: PyTorch's abs backward is grad * sgn(a), so abs'(0) = 0.

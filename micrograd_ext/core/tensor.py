@@ -91,10 +91,28 @@ _f64 = np.float64
 # ---------------------------------------------------------------------------
 
 
-def _as_array(data: Any, where: str = "Tensor") -> np.ndarray:
-    """A float64 copy of numeric ``data``; TypeError naming the type otherwise."""
+#: The dtypes a Tensor that can have a gradient holds: float64 (the default) and float32.
+FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
+
+
+def float_dtype(dtype: Any, where: str = "Tensor") -> np.dtype:
+    """``dtype`` as one of :data:`FLOATS` (``None``: float64); a TypeError naming ``where`` otherwise."""
+    if dtype is None:
+        return FLOATS[0]
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype {dtype!r} (expected numpy.float64, the default, or numpy.float32)") from None
+    if dt not in FLOATS:
+        raise TypeError(f"{where}: dtype {dt} (expected float64, the default, or float32)")
+    return dt
+
+
+def _as_array(data: Any, where: str = "Tensor", dtype: Any = None) -> np.ndarray:
+    """A copy of numeric ``data`` as ``dtype`` (float64 by default); TypeError naming the type otherwise."""
+    dt = float_dtype(dtype, where)
     if isinstance(data, Tensor):
-        return data.data.copy()
+        return data.data.astype(dt)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"{where}: expected numeric data (a number, a list of numbers or an array), got {type(data).__name__}: {data!r:.60}")
     try:
@@ -109,7 +127,7 @@ def _as_array(data: Any, where: str = "Tensor") -> np.ndarray:
             f"{where}: expected numeric data (a number, a list of numbers or an array), "
             f"got {type(data).__name__} holding {type(bad).__name__} ({arr.dtype} elements)"
         )
-    return arr if arr.dtype == _f64 else arr.astype(_f64)  # np.array made a copy already
+    return arr if arr.dtype == dt else arr.astype(dt)  # np.array made a copy already
 
 
 def _broadcast_shape(op: str, s1: tuple, s2: tuple) -> tuple:
@@ -151,7 +169,7 @@ def _shifted_exp_rows(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     all lie far below that max would lose precision (its sum under 1e-30), so such
     a batch is redone with each row's own max.
     """
-    ones = _ones(z.shape[1])
+    ones = _ones(z.shape[1], z.dtype)
     shifted = z - z.max()
     e = np.exp(shifted)
     s = e @ ones
@@ -228,12 +246,13 @@ def _make(data: np.ndarray, prev: tuple, op: OpText, ctx: Any = None) -> Tensor:
     return t
 
 
-def _const(x: Any, op: str) -> Tensor:
-    """A number or array on one side of an operation, as a constant leaf."""
+def _const(x: Any, op: str, dtype: Any = None) -> Tensor:
+    """A number or array on one side of an operation, as a constant leaf of ``dtype`` (the other
+    operand's: a constant never promotes a float32 computation to float64)."""
     if isinstance(x, Tensor):
         return x
     t = _new(Tensor)
-    t.data = _as_array(x, f"'{op}' operand")
+    t.data = _as_array(x, f"'{op}' operand", dtype)
     t._grad = None
     t._prev = ()
     t._op = ""
@@ -262,8 +281,8 @@ class Tensor:
 
     __array_ufunc__ = None  # ndarray + Tensor calls Tensor.__radd__, not numpy's loop
 
-    def __init__(self, data: ArrayLike, requires_grad: bool = False, label: str = "") -> None:
-        self.data: np.ndarray = _as_array(data)
+    def __init__(self, data: ArrayLike, requires_grad: bool = False, label: str = "", dtype: Any = None) -> None:
+        self.data: np.ndarray = _as_array(data, dtype=dtype)
         self._grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self._prev: tuple[Tensor, ...] = ()
@@ -307,7 +326,7 @@ class Tensor:
     def item(self) -> float:
         if self.data.size != 1:
             raise ValueError(f"item: tensor of shape {self.data.shape} has {self.data.size} elements (expected exactly one)")
-        if self.data.dtype != _f64:  # an index (int) or a mask (bool): its own Python type, as PyTorch
+        if self.data.dtype not in FLOATS:  # an index (int) or a mask (bool): its own Python type, as PyTorch
             return self.data.reshape(()).item()
         return float(self.data.reshape(()))
 
@@ -346,7 +365,8 @@ class Tensor:
 
     def _elementwise(self, op: Op, others: tuple = (), params: dict[str, Any] | None = None) -> Tensor:
         text = op.bind(**params) if params else (op.plain or op.bind())
-        ins = [self] + [o if isinstance(o, Tensor) else _const(o, op.name) for o in others]
+        dt = self.data.dtype if self.data.dtype in FLOATS else None
+        ins = [self] + [o if isinstance(o, Tensor) else _const(o, op.name, dt) for o in others]
         arrays = [t.data for t in ins]
         if len(arrays) == 2 and arrays[0].shape != arrays[1].shape:
             _broadcast_shape(op.name, arrays[0].shape, arrays[1].shape)
@@ -354,23 +374,30 @@ class Tensor:
         pv = text.params.values()
         if chk is not None:
             chk(*arrays, *pv)
-        with np.errstate(over="ignore", under="ignore"):
+        if op.forward_warns:
+            with np.errstate(over="ignore", under="ignore"):
+                out = fwd(*arrays, *pv)
+        else:
             out = fwd(*arrays, *pv)
-        return _make(np.asarray(out, dtype=_f64), tuple(ins), text)
+        out = np.asarray(out)
+        if out.dtype not in FLOATS:  # a mask (step of a float tensor) or an int input: a float of the input's dtype
+            out = out.astype(dt or _f64)
+        return _make(out, tuple(ins), text)
 
     @classmethod
     def _apply_op(cls, op: Any, inputs: Sequence[Any], params: dict[str, Any]) -> Tensor:
         """Apply an elementwise op of :data:`~micrograd_ext.core.ops.OPS` to Tensors (and numbers/arrays)."""
         if not isinstance(op, Op):
             raise TypeError(f"'{op.name}': this op works on lists of Values only (Value.nary), not on Tensors")
-        first = inputs[0] if isinstance(inputs[0], Tensor) else _const(inputs[0], op.name)
+        like = next((x.data.dtype for x in inputs if isinstance(x, Tensor) and x.data.dtype in FLOATS), None)
+        first = inputs[0] if isinstance(inputs[0], Tensor) else _const(inputs[0], op.name, like)
         return first._elementwise(op, tuple(inputs[1:]), params)
 
     def _binary(self, other: Any, op: str) -> Tensor:
         return self._elementwise(OPS[op], (other,))
 
     def _rbinary(self, other: Any, op: str) -> Tensor:
-        return _const(other, op)._binary(self, op)
+        return _const(other, op, self.data.dtype if self.data.dtype in FLOATS else None)._binary(self, op)
 
     def __add__(self, other: ArrayLike) -> Tensor:
         return self._binary(other, "+")
@@ -440,8 +467,10 @@ class Tensor:
     # -- matrix product ----------------------------------------------------------------------
 
     def __matmul__(self, other: ArrayLike) -> Tensor:
-        o = other if isinstance(other, Tensor) else _const(other, "@")
+        o = other if isinstance(other, Tensor) else _const(other, "@", self.data.dtype if self.data.dtype in FLOATS else None)
         a, b = self.data, o.data
+        if a.dtype != b.dtype:
+            _same_float("@", a, b)
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"'@': shapes {a.shape} and {b.shape}: matmul needs at least one dimension on each side (use * for a number)")
         ka = a.shape[-1]
@@ -456,7 +485,7 @@ class Tensor:
         return _make(a @ b, (self, o), TENSOR_OPS["matmul"].plain)
 
     def __rmatmul__(self, other: ArrayLike) -> Tensor:
-        return _const(other, "@").__matmul__(self)
+        return _const(other, "@", self.data.dtype if self.data.dtype in FLOATS else None).__matmul__(self)
 
     # -- reductions --------------------------------------------------------------------------
 
@@ -616,9 +645,9 @@ class Tensor:
                     f"backward: tensor of shape {self.data.shape} is not a single number; pass its upstream gradient "
                     f"explicitly, backward(grad) with grad of shape {self.data.shape} (e.g. the gradient of a loss)"
                 )
-            seed = np.array(1.0) if self.data.ndim == 0 else np.ones(self.data.shape)
+            seed = np.ones(self.data.shape, dtype=self.data.dtype)  # the seed keeps a float32 pass float32
         else:
-            seed = _as_array(grad, "backward(grad)")
+            seed = _as_array(grad, "backward(grad)", self.data.dtype if self.data.dtype in FLOATS else None)
             if seed.shape != self.data.shape:
                 if seed.size == 1 and self.data.size == 1:
                     seed = seed.reshape(self.data.shape)
@@ -634,7 +663,7 @@ class Tensor:
         local = elementwise_locals(self) if isinstance(op, Op) else None
 
         def vjp_of(k: int) -> Any:
-            return lambda upstream: node_vjp(self, np.asarray(upstream, dtype=_f64), force=k)[k]
+            return lambda upstream: node_vjp(self, np.asarray(upstream, dtype=self.data.dtype), force=k)[k]
 
         return tuple(
             Edge(self, p, k, None if local is None else local[k], fs[k] if k < len(fs) else "",
@@ -675,7 +704,7 @@ class Tensor:
                     )
                 if p._grad is None:
                     if not p._prev and (pg is g or pg.base is not None or type(pg) is not _ndarray):
-                        pg = np.array(pg, dtype=_f64)  # a leaf owns its .grad (never a view of another array)
+                        pg = np.array(pg, dtype=p.data.dtype)  # a leaf owns its .grad (never a view of another array)
                     p._grad = pg
                 else:
                     p._grad = p._grad + pg
@@ -704,7 +733,7 @@ class Tensor:
             return g
         if g is None or type(g) is GradArray or isinstance(g, Tensor):
             return g
-        g = self._grad = np.asarray(g, dtype=_f64).view(GradArray)
+        g = self._grad = np.asarray(g, dtype=self.data.dtype).view(GradArray)
         return g
 
     @grad.setter
@@ -712,7 +741,7 @@ class Tensor:
         if value is None:
             self._grad = None
             return
-        arr = value if isinstance(value, Tensor) else np.asarray(value, dtype=_f64)
+        arr = value if isinstance(value, Tensor) else np.asarray(value, dtype=self.data.dtype if self.data.dtype in FLOATS else _f64)
         if arr.shape != self.data.shape:
             raise ValueError(f"grad: assigned a gradient of shape {arr.shape} to a tensor of shape {self.data.shape} "
                              "(expected the same shape, as PyTorch)")
@@ -739,9 +768,9 @@ class Tensor:
         if self._prev and not requires_grad:
             raise RuntimeError(f"requires_grad_: this tensor was made by '{self._op}' (not a leaf); only a leaf's flag "
                                "can be changed (use .detach() for a copy cut off from the graph)")
-        if requires_grad and self.data.dtype != _f64:
+        if requires_grad and self.data.dtype not in FLOATS:
             raise RuntimeError(f"requires_grad_: a tensor of dtype {self.data.dtype} cannot require a gradient "
-                               "(expected float64; convert with .float())")
+                               "(expected float64 or float32; convert with .double() or .float())")
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -787,10 +816,12 @@ class Tensor:
     # -- dtype conversions (masks and indices are not differentiable) ---------------------------------
 
     def float(self) -> Tensor:
-        """As float64: this tensor if it is float64 already, else a new (constant) tensor: ``(x > 0).float()``."""
-        return self if self.data.dtype == _f64 else _leaf(self.data.astype(_f64))
+        """As float32 (PyTorch's ``.float()``): this tensor if it is float32 already, else a new constant."""
+        return self if self.data.dtype == np.float32 else _leaf(self.data.astype(np.float32))
 
-    double = float
+    def double(self) -> Tensor:
+        """As float64 (PyTorch's ``.double()``, the default here): this tensor if it is one, else a new constant."""
+        return self if self.data.dtype == _f64 else _leaf(self.data.astype(_f64))
 
     def long(self) -> Tensor:
         """As int64 (truncated toward zero), a constant: integers have no gradient."""
@@ -1104,7 +1135,10 @@ def node_vjp_graph(node: Tensor, g: Tensor) -> tuple:
 def elementwise_locals(node: Tensor) -> tuple:
     """The local derivative of each input of an elementwise node, from its entry of :data:`~micrograd_ext.core.ops.OPS`."""
     text = node._op
-    _, loc, _ = text.op.compiled("array")
+    op = text.op
+    _, loc, _ = op.compiled("array")
+    if not op.local_warns:
+        return loc(*[p.data for p in node._prev], *text.params.values(), node.data)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf/nan where the math says so;
         return loc(*[p.data for p in node._prev], *text.params.values(), node.data)  # detect_anomaly() reports them
 
@@ -1121,7 +1155,9 @@ def node_vjp(node: Tensor, g: np.ndarray, force: int | None = None) -> tuple:
     prev = node._prev
     if _LAST_INPLACE[0] > node._seq:
         _check_inputs_unmodified(node)
-    needs = tuple(p.requires_grad or k == force for k, p in enumerate(prev))
+    needs = [p.requires_grad for p in prev]
+    if force is not None:
+        needs[force] = True
     if isinstance(op, TensorOp):
         return op.vjp(ARRAY_P, [p.data for p in prev], node.data, g, node._ctx, needs)
     grads = []
@@ -1142,15 +1178,25 @@ def node_vjp(node: Tensor, g: np.ndarray, force: int | None = None) -> tuple:
 # ---------------------------------------------------------------------------
 
 
+def _same_float(op: str, a: np.ndarray, b: np.ndarray) -> None:
+    """A matrix product of float32 and float64 is refused (as PyTorch does), never promoted in silence."""
+    if a.dtype in FLOATS and b.dtype in FLOATS:
+        raise TypeError(f"'{op}': operands of dtype {a.dtype} (shape {a.shape}) and {b.dtype} (shape {b.shape}) "
+                        "(expected the same dtype: convert one with .float() for float32 or .double() for float64)")
+
+
 def linear(x: ArrayLike, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``Y = X W^T + b`` as one node (rows of ``X`` are samples; ``W`` is ``(nout, nin)``).
 
     Backward (Rosenberg, section 1, minibatch): ``dX = dY W``, ``dW = dY^T X``,
-    ``db = dY^T 1``.  ``X`` may be one sample (a vector): ``y = W x + b``.
+    ``db = dY^T 1``.  ``X`` may be one sample (a vector): ``y = W x + b``.  A constant
+    input (an array) takes the weight's dtype; float32 and float64 tensors do not mix.
     """
-    xt = x if isinstance(x, Tensor) else _const(x, "linear")
+    xt = x if isinstance(x, Tensor) else _const(x, "linear", weight.data.dtype)
     w = weight.data
     xd = xt.data
+    if xd.dtype != w.dtype:
+        _same_float("linear", xd, w)
     if xd.ndim == 0 or xd.shape[-1] != w.shape[1]:
         raise ValueError(f"'linear': input of shape {xd.shape} and weight of shape {w.shape} (expected input (..., {w.shape[1]}))")
     y = xd @ w.T
@@ -1196,8 +1242,8 @@ def cross_entropy(logits: Tensor, target: ArrayLike, reduction: str = "mean") ->
     n = z.shape[0]
     shifted, e, s = _shifted_exp_rows(z)
     if onehot:
-        t = t.astype(_f64, copy=False)
-        ones = _ones(C)
+        t = t.astype(z.dtype, copy=False)
+        ones = _ones(C, z.dtype)
         per = np.log(s) * (t @ ones) - (t * shifted) @ ones
         flat = None
     else:
@@ -1216,7 +1262,8 @@ def bce(pred: Tensor, target: ArrayLike, scale: float) -> Tensor:
     large finite loss, not inf).  ``A`` must lie in [0, 1].
     """
     a = pred.data
-    y = target.data if isinstance(target, Tensor) else _as_array(target, "'bce' target")
+    dt = a.dtype if a.dtype in FLOATS else None
+    y = target.data.astype(dt or _f64, copy=False) if isinstance(target, Tensor) else _as_array(target, "'bce' target", dt)
     if y.shape != a.shape:
         try:
             y = np.broadcast_to(y, a.shape)
@@ -1228,7 +1275,7 @@ def bce(pred: Tensor, target: ArrayLike, scale: float) -> Tensor:
         la = np.maximum(np.log(a), BCE_LOG_FLOOR)
         l1a = np.maximum(np.log(1.0 - a), BCE_LOG_FLOOR)
     c = -scale * float((y * la + (1.0 - y) * l1a).sum())
-    return _make(np.asarray(c), (pred,), TENSOR_OPS["bce_loss"].plain, (y, scale))
+    return _make(np.asarray(c, dtype=dt or _f64), (pred,), TENSOR_OPS["bce_loss"].plain, (y, scale))
 
 
 def _on_define(op: Any, method: bool | str) -> None:
@@ -1536,7 +1583,7 @@ def _size_arg(where: str, size: tuple) -> tuple[int, ...]:
 
 
 def _factory(arr: np.ndarray, requires_grad: bool, where: str) -> Tensor:
-    if requires_grad and arr.dtype != _f64:
+    if requires_grad and arr.dtype not in FLOATS:
         raise RuntimeError(f"{where}: a tensor of dtype {arr.dtype} cannot require a gradient (expected float values)")
     t = _leaf(arr)
     t.requires_grad = bool(requires_grad)

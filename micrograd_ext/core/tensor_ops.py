@@ -116,9 +116,10 @@ def expand_reduced(g: Any, axes: tuple[int, ...] | None, keepdims: bool, ndim: i
 
 
 @functools.lru_cache(maxsize=64)
-def ones(n: int) -> np.ndarray:
-    """A read-only vector of n ones: ``dY^T 1`` as a matrix product is faster than ``sum(axis=0)`` on small arrays."""
-    v = np.ones(n)
+def ones(n: int, dtype: Any = np.float64) -> np.ndarray:
+    """A read-only vector of n ones (of ``dtype``: a float32 pass stays float32): ``dY^T 1`` as a
+    matrix product is faster than ``sum(axis=0)`` on small arrays."""
+    v = np.ones(n, dtype=dtype)
     v.flags.writeable = False
     return v
 
@@ -208,7 +209,7 @@ def _linear_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: S
     if len(ins) == 3:
         db = None
         if needs[2]:
-            db = ones(g2.shape[0]) @ g2 if P is ARRAY_P else g2.sum(axis=0)  # dY^T 1
+            db = ones(g2.shape[0], g2.dtype) @ g2 if P is ARRAY_P else g2.sum(axis=0)  # dY^T 1
         res += (db,)
     return res
 
@@ -254,7 +255,7 @@ def _max_mask(P: Any, a: Any, out: Any, axes: Any, keepdims: bool) -> Any:
     ov = out if P is ARRAY_P else out.data
     z = expand_reduced(ov, axes, keepdims, av.ndim, ARRAY_P)
     mask = av == z
-    return mask / mask.sum(axis=axes, keepdims=True)
+    return (mask / mask.sum(axis=axes, keepdims=True)).astype(av.dtype if av.dtype.kind == "f" else np.float64)
 
 
 def _max_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequence[bool]) -> tuple:
@@ -348,7 +349,7 @@ def _xent_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Seq
     e, s, t, flat, scale, onehot, shape = ctx
     c = float(g) * scale
     if onehot:  # dZ = c (softmax(Z) * sum_k Y_k - Y)
-        d = e * ((c * (t @ ones(t.shape[1]))) / s)[:, None]
+        d = e * ((c * (t @ ones(t.shape[1], t.dtype))) / s)[:, None]
         d -= c * t
     else:  # dZ = c (softmax(Z) - Y): subtract c at each sample's class
         d = e * (c / s)[:, None]
@@ -361,8 +362,8 @@ def _xent_vjp_graph(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, need
     _, _, t, _, scale, onehot, shape = ctx
     z = ins[0]
     z2 = P.reshape(z, (1,) + z.shape) if z.ndim == 1 else z
-    y = t if onehot else np.eye(z2.shape[-1])[t]
-    d = (P.softmax(z2, axis=-1) * (y @ ones(y.shape[1]))[:, None] - y) * (g * scale)
+    y = t if onehot else np.eye(z2.shape[-1], dtype=z.dtype)[t]
+    d = (P.softmax(z2, axis=-1) * (y @ ones(y.shape[1], y.dtype))[:, None] - y) * (g * scale)
     return (P.reshape(d, shape),)
 
 
@@ -370,9 +371,9 @@ def _xent_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: Any) 
     _, _, tgt, _, scale, onehot, shape = ctx
     z = ins[0]
     z2 = z.reshape((1,) + z.shape) if z.ndim == 1 else z
-    y = tgt if onehot else np.eye(z2.shape[-1])[tgt]
+    y = tgt if onehot else np.eye(z2.shape[-1], dtype=z.dtype)[tgt]
     soft = P.softmax_array(z2) if P is ARRAY_P else P.softmax(z2, axis=-1)
-    dz = (soft * (y @ ones(y.shape[1]))[:, None] - y) * scale
+    dz = (soft * (y @ ones(y.shape[1], y.dtype))[:, None] - y) * scale
     return (dz * P.reshape(t[0], dz.shape)).sum()
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.tensor import Tensor, linear
+from ..core.tensor import Tensor, float_dtype, linear
 from . import _checks
 from .losses import bce_loss, cross_entropy, mse_loss  # the losses' one home; re-exported here
 from .module import Module
@@ -64,7 +64,7 @@ class Linear(Module):
     (seeded with ``seed``).  ``x`` may be a batch ``(N, nin)`` or one sample ``(nin,)``.
     """
 
-    def __init__(self, nin: int, nout: int, bias: bool = True, seed: int | None = None) -> None:
+    def __init__(self, nin: int, nout: int, bias: bool = True, seed: int | None = None, dtype: Any = None) -> None:
         nin = _checks.integer(nin, "nin", "Linear", minimum=1)
         nout = _checks.integer(nout, "nout", "Linear", minimum=1)
         bias = _checks.flag(bias, "bias", "Linear")
@@ -72,8 +72,9 @@ class Linear(Module):
         k = 1.0 / np.sqrt(nin)
         self.nin, self.nout = nin, nout
         self.in_features, self.out_features = nin, nout  # torch.nn.Linear's names
-        self.weight = Tensor(rng.uniform(-k, k, (nout, nin)), requires_grad=True, label="weight")
-        self.bias = Tensor(rng.uniform(-k, k, nout), requires_grad=True, label="bias") if bias else None
+        dt = float_dtype(dtype, "Linear")  # float64 by default; float32 on request (its draws are float64's, rounded)
+        self.weight = Tensor(rng.uniform(-k, k, (nout, nin)), requires_grad=True, label="weight", dtype=dt)
+        self.bias = Tensor(rng.uniform(-k, k, nout), requires_grad=True, label="bias", dtype=dt) if bias else None
 
     def forward(self, x: Tensor | np.ndarray) -> Tensor:
         return linear(x, self.weight, self.bias)
@@ -170,6 +171,7 @@ class MLP(Module):
         activation: str | Sequence[str] | None = None,
         seed: int | None = None,
         relu_grad_at_zero: float = 0.0,
+        dtype: Any = None,
     ) -> None:
         nin = _checks.integer(nin, "nin", "MLP", minimum=1)
         if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
@@ -182,7 +184,7 @@ class MLP(Module):
         relu_grad_at_zero = _checks.real(relu_grad_at_zero, "relu_grad_at_zero", "MLP")
         rng = np.random.default_rng(_checks.seed(seed, "MLP"))
         self.layers = [
-            Linear(sizes[k], sizes[k + 1], seed=int(rng.integers(2**63))) for k in range(len(nouts))
+            Linear(sizes[k], sizes[k + 1], seed=int(rng.integers(2**63)), dtype=dtype) for k in range(len(nouts))
         ]
         self.relu_grad_at_zero = relu_grad_at_zero
 
