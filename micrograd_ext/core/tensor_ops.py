@@ -384,10 +384,11 @@ def _bce_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequ
 
 
 def _bce_vjp_graph(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequence[bool]) -> tuple:
-    """dC/dA = g scale (A - Y) / (A (1 - A)) on nodes (the clamp at 1e-12 of the numeric rule is left out)."""
+    """dC/dA = g scale (A - Y) / max(A (1 - A), 1e-12) on nodes: the numeric rule's clamp, as the clamp op
+    (so a saturated sigmoid gives a finite second derivative too, as PyTorch's BCELoss)."""
     y, scale = ctx
     a = ins[0]
-    return ((a - y) / (a * (1.0 - a)) * (g * scale),)
+    return ((a - y) / (a * (1.0 - a)).clamp(min=BCE_EPS) * (g * scale),)
 
 
 def _bce_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: Any) -> Any:
@@ -396,7 +397,7 @@ def _bce_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: Any) -
     if P is ARRAY_P:
         d = scale * (a - y) / np.maximum(a * (1.0 - a), BCE_EPS)
     else:
-        d = (a - y) / (a * (1.0 - a)) * scale
+        d = (a - y) / (a * (1.0 - a)).clamp(min=BCE_EPS) * scale
     return (d * t[0]).sum()
 
 

@@ -963,7 +963,7 @@ def _value_bce_term(a: Any, y: float) -> Any:
 def _register_value_backend() -> None:
     ns: dict[str, Any] = {name: _ops.node_function(op, Value._apply_op) for name, op in OPS.items() if isinstance(op, Op)}
     ns.update(fsum=_value_fsum, accumulate=_value_accumulate, one=1.0, bce_term=_value_bce_term,
-              clamp_below=lambda x, eps: x,  # the float rule's clamp at 1e-12 is left out on nodes
+              clamp_below=lambda x, eps: _ops.OPS["clamp"](x, min=eps),  # the float rule's clamp, as an op
               max_value=lambda xs: max(x.data if isinstance(x, Value) else x for x in xs))  # a constant shift
     _ops.register_backend("value", ns)
 

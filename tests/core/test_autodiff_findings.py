@@ -1,6 +1,6 @@
-"""Engine behaviours found while writing the higher-order lessons: the functional API records its
-graphs inside ``no_grad()``, ``gradgradcheck`` takes closures as ``gradcheck`` does; one still open
-(marked ``xfail(strict=True)``: when it is fixed the strict mark fails and is removed).
+"""Engine behaviours found while writing the higher-order lessons, now fixed: the functional API
+records its graphs inside ``no_grad()``, ``gradgradcheck`` takes closures as ``gradcheck`` does, and
+the graph-mode ``bce`` rule keeps the numeric rule's clamp (a saturated sigmoid stays finite).
 """
 
 from __future__ import annotations
@@ -37,10 +37,6 @@ def test_saturated_bce_plain_backward_is_finite():
     assert np.all(np.isfinite(g))
 
 
-@pytest.mark.xfail(strict=True,
-                   reason="create_graph through a saturated sigmoid + bce raises \"'/': division by zero: 1.0 / 0.0\", "
-                          "naming neither bce nor create_graph (the graph-mode bce rule leaves out the 1e-12 clamp of "
-                          "a(1 - a)); PyTorch keeps the clamp in BCELoss's double backward")
 def test_saturated_bce_in_create_graph_mode_is_finite_or_names_bce():
     z, loss = _saturated()
     try:
