@@ -96,6 +96,41 @@ def vjp_pass(roots: Sequence[Any], seeds: Sequence[Any], create_graph: bool = Fa
     return g, seen
 
 
+def _value_grads(outs: list[Value], seeds: list[float], ins: list[Value]) -> dict[int, float]:
+    """:func:`grad` of Values, numbers only, through the engine's fast pass (:func:`~micrograd_ext.core.value.backprop`).
+
+    The pass writes ``.grad``, so every node it can touch is saved first and put back after:
+    to the caller nothing has changed.  Each output gets its own pass (an intermediate's
+    gradient is set, not added, by a pass), and the inputs' gradients are summed over them.
+    """
+    from .value import backprop
+
+    nodes: dict[int, Value] = {}
+    stack = list(outs)
+    for v in stack:
+        nodes[id(v)] = v
+    while stack:
+        for p in parents(stack.pop()):
+            if id(p) not in nodes:
+                nodes[id(p)] = p
+                stack.append(p)
+    saved = [(v, v.grad) for v in nodes.values()]
+    wanted = {id(x) for x in ins if id(x) in nodes}
+    total: dict[int, float] = {}
+    try:
+        for out, seed in zip(outs, seeds):
+            for v, _ in saved:
+                v.grad = 0.0
+            backprop(out, seed)
+            for x in ins:
+                if id(x) in wanted:
+                    total[id(x)] = total.get(id(x), 0.0) + x.grad
+    finally:
+        for v, g in saved:
+            v.grad = g
+    return total
+
+
 def _mul(local: Any, g: Any) -> Any:
     """``local * g`` without a node for the constant factors 1 and -1 (``+``, ``-``), nor for the
     default seed 1 (so a derivative graph has no ``1 * local`` nodes)."""
@@ -177,8 +212,11 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, create_graph: bool
     if len(gos) != len(outs):
         raise ValueError(f"grad: {len(gos)} grad_outputs for {len(outs)} outputs (expected one each)")
     seeds = [_seed(o, g, create_graph) for o, g in zip(outs, gos)]
-    with enable_grad():  # create_graph asks for a graph: record it even inside no_grad()
-        g, _ = vjp_pass(outs, seeds, create_graph)
+    if not create_graph and all(isinstance(v, Value) for v in outs + ins):
+        g = _value_grads(outs, seeds, ins)
+    else:
+        with enable_grad():  # create_graph asks for a graph: record it even inside no_grad()
+            g, _ = vjp_pass(outs, seeds, create_graph)
     result = []
     for k, x in enumerate(ins):
         gx = g.get(id(x))
@@ -189,7 +227,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, create_graph: bool
                                  "pass allow_unused=True to get a zero gradient for it")
             gx = _zero(x, create_graph)
         elif not create_graph and isinstance(x, Tensor) and isinstance(gx, np.ndarray):
-            gx = np.array(gx, dtype=np.float64)  # never a view of another array
+            gx = np.array(gx, dtype=x.data.dtype if x.data.dtype.kind == "f" else np.float64)  # never a view
         elif create_graph and isinstance(x, Value) and not isinstance(gx, Value):
             gx = Value(float(gx))
         elif create_graph and isinstance(x, Tensor) and not isinstance(gx, Tensor):
