@@ -119,6 +119,61 @@ def make_numpy_step(X: np.ndarray, y: np.ndarray, W1, b1, W2, b2):
     return step
 
 
+def make_elementwise_problem(nin: int, hidden: int, classes: int, n: int, seed: int = 0, dtype=np.float64):
+    """Data and weights for the step written with elementary ops (weights ``(nin, nout)``: ``X @ W + b``)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, nin))
+    y = rng.integers(0, classes, n)
+    Y = np.zeros((n, classes))
+    Y[np.arange(n), y] = 1.0
+    ws = [rng.uniform(-1, 1, (nin, hidden)) / np.sqrt(nin), np.zeros(hidden),
+          rng.uniform(-1, 1, (hidden, classes)) / np.sqrt(hidden), np.zeros(classes)]
+    return X.astype(dtype), Y.astype(dtype), [w.astype(dtype) for w in ws]
+
+
+def make_elementwise_tensor_step(X: np.ndarray, Y: np.ndarray, ws: list, dtype=np.float64):
+    """The step as a user writes it with elementary Tensor operations (issue: no fused nodes):
+    ``Tensor(X) @ W + b``, ``.sigmoid()``, ``.log_softmax(1)``, ``-(Y * logp).sum() / n``, SGD."""
+    W1, b1, W2, b2 = params = [Tensor(w, requires_grad=True, dtype=dtype) for w in ws]
+    n = X.shape[0]
+
+    def step() -> float:
+        A1 = (Tensor(X, dtype=dtype) @ W1 + b1).sigmoid()
+        logp = (A1 @ W2 + b2).log_softmax(1)
+        loss = -(Y * logp).sum() / n
+        loss.backward()
+        sgd_update(params)
+        for p in params:
+            p.grad = None
+        return loss.item()
+
+    return step, params
+
+
+def make_elementwise_numpy_step(X: np.ndarray, Y: np.ndarray, ws: list):
+    """The same step by hand: sigmoid hidden layer, log-softmax, the closed-form gradients."""
+    W1, b1, W2, b2 = [w.copy() for w in ws]
+    n = X.shape[0]
+
+    def step() -> float:
+        A1 = 1.0 / (1.0 + np.exp(-(X @ W1 + b1)))
+        Z2 = A1 @ W2 + b2
+        Z2 = Z2 - Z2.max(axis=1, keepdims=True)
+        logp = Z2 - np.log(np.exp(Z2).sum(axis=1, keepdims=True))
+        loss = float(-(Y * logp).sum() / n)
+        dZ2 = (np.exp(logp) - Y) / n
+        dW2 = A1.T @ dZ2
+        db2 = dZ2.sum(axis=0)
+        dZ1 = (dZ2 @ W2.T) * A1 * (1.0 - A1)
+        dW1 = X.T @ dZ1
+        db1 = dZ1.sum(axis=0)
+        for w, g in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)):
+            w -= LR * g
+        return loss
+
+    return step, [W1, b1, W2, b2]
+
+
 def check_same(nin: int, hidden: int, classes: int, n: int) -> float:
     """Both steps from the same weights give the same loss and the same updated weights."""
     X, y, net = make_problem(nin, hidden, classes, n, seed=1)
@@ -185,6 +240,42 @@ def run_table(reps: int) -> float:
     return worst
 
 
+def run_elementwise_table(reps: int) -> None:
+    """The step written with elementary ops, against its closed form; then float32 against float64."""
+    print("\nelementary ops (Tensor(X) @ W + b, sigmoid, log_softmax, -(Y * logp).sum() / n), vs the closed form")
+    print(f"{'size':<20} {'hand numpy':>12} {'Tensor':>12} {'ratio':>7}   {'max |diff|':>10}")
+    for name, nin, hidden, classes, n in SIZES:
+        X, Y, ws = make_elementwise_problem(nin, hidden, classes, n)
+        (t_step, tp), (h_step, hp) = make_elementwise_tensor_step(X, Y, ws), make_elementwise_numpy_step(X, Y, ws)
+        diff = max(abs(t_step() - h_step()) for _ in range(3))
+        diff = max(diff, *(float(np.max(np.abs(a.data - b))) for a, b in zip(tp, hp)))
+        t0 = time.perf_counter()
+        h_step()
+        inner = max(3, int(0.02 / max(time.perf_counter() - t0, 1e-6)))
+        pairs = time_pair(t_step, h_step, reps, inner)
+        ratio = statistics.median(a / b for a, b in pairs)
+        ta = statistics.median(a for a, _ in pairs) / inner
+        tb = statistics.median(b for _, b in pairs) / inner
+        print(f"{name:<20} {tb * 1e6:>10.1f}us {ta * 1e6:>10.1f}us {ratio:>6.2f}x   {diff:>10.1e}")
+    print("\nfloat32 against float64, the same Tensor steps (time of float32 / time of float64)")
+    print(f"{'size':<20} {'elementary ops':>15} {'fused nodes':>12}")
+    for name, nin, hidden, classes, n in SIZES:
+        X, Y, ws = make_elementwise_problem(nin, hidden, classes, n)
+        s64, _ = make_elementwise_tensor_step(X, Y, ws, np.float64)
+        X32, Y32, ws32 = make_elementwise_problem(nin, hidden, classes, n, dtype=np.float32)
+        s32, _ = make_elementwise_tensor_step(X32, Y32, ws32, np.float32)
+        Xf, yf, net64 = make_problem(nin, hidden, classes, n)
+        net32 = MLP(nin, [hidden, classes], seed=0, dtype=np.float32)
+        f64 = make_tensor_step(Xf, yf, net64)
+        f32 = make_tensor_step(Xf.astype(np.float32), yf, net32)
+        t0 = time.perf_counter()
+        s64()
+        inner = max(3, int(0.02 / max(time.perf_counter() - t0, 1e-6)))
+        r_el = statistics.median(a / b for a, b in time_pair(s32, s64, reps, inner))
+        r_fu = statistics.median(a / b for a, b in time_pair(f32, f64, reps, inner))
+        print(f"{name:<20} {r_el:>14.2f}x {r_fu:>11.2f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=21, help="interleaved repetitions per size (default 21)")
@@ -203,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\nallocator: " + ("glibc told to keep freed memory (" + ", ".join(f"{k}={v}" for k, v in KEEP_ENV.items()) + ")"
                                  if keep else "glibc defaults"))
         run_table(reps)
+        if not keep:
+            run_elementwise_table(reps)
     if not keep and args.only is None:
         # The same measurement in a fresh process whose allocator keeps freed memory
         # instead of returning it to the OS: large arrays then do not page-fault

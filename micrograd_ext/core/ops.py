@@ -104,10 +104,13 @@ def stable_sigmoid(x: float) -> float:
 
 
 def _array_sigmoid(x: np.ndarray) -> np.ndarray:
-    # exp of minus the absolute value never overflows; the two branches are the two
-    # forms of stable_sigmoid.  (No boolean-mask gathers: two passes of whole-array math.)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    # 1 / (1 + e^-x) is exact in IEEE arithmetic also where e^-x overflows (x < -709): it is
+    # inf, and 1 / inf = 0; only numpy's warning is silenced.  Tiny outputs stay exact
+    # (sigmoid(-40) = 4.2e-18, where 0.5 + 0.5 tanh(x/2) would give 0).
+    with np.errstate(over="ignore"):
+        t = np.exp(-x)
+    t += 1.0
+    return np.reciprocal(t, out=t)
 
 
 def _float_step(a: float, at_zero: float = 0.0) -> float:
@@ -406,6 +409,18 @@ class Op:
         self._compiled[backend] = (fwd, loc, chk)
         return self._compiled[backend]
 
+    def each_local(self, backend: str = "array") -> tuple[Callable, ...]:
+        """One compiled function per input, ``local_k(*inputs, *params, out)``: the Tensor engine
+        computes the local derivative of an input only when that input needs a gradient."""
+        key = "each:" + backend
+        fs = self._compiled.get(key)
+        if fs is None:
+            args = ", ".join(self.inputs + tuple(self.params))
+            fs = tuple(_compile(f"lambda {args}, out: ({d})", f"'{self.name}' derivative", backend)
+                       for d in self.derivative_src)
+            self._compiled[key] = fs
+        return fs
+
     def fused(self) -> Callable:
         """The forward and the local derivatives on floats in ONE function: ``fused(*inputs, *params)``
         returns ``(out, d_a)`` or ``(out, d_a, d_b)``.  The scalar engine's hot path: one call per node
@@ -484,13 +499,14 @@ def float_forward(op: Op, ins: Sequence[float], params: dict[str, Any]) -> float
         chk(*ins, *pv)
     try:
         return fwd(*ins, *pv)
-    except (OverflowError, ZeroDivisionError):
+    except (OverflowError, ZeroDivisionError, ValueError):  # math raises where IEEE gives inf or nan
         return ieee(op, "forward", ins, params)
 
 
 def ieee(op: Op, which: str, ins: Sequence[float], params: dict[str, Any], out: float | None = None) -> Any:
-    """Redo a float computation that raised (``OverflowError``, ``ZeroDivisionError``) with IEEE
-    semantics (numpy float64): overflow gives ``inf``, an underflowed divisor gives ``inf``.
+    """Redo a float computation that raised (``OverflowError``, ``ZeroDivisionError``, or math's
+    ``ValueError`` for ``cos(inf)``) with IEEE semantics (numpy float64): overflow gives ``inf``, an
+    underflowed divisor gives ``inf``, ``cos(inf)`` gives ``nan``.
 
     This is the one place where every op's forward and local derivative meet overflow.
     """
@@ -507,7 +523,7 @@ def float_local(op: Op, ins: Sequence[float], params: dict[str, Any], out: float
     _, loc, _ = op.compiled("float")
     try:
         return loc(*ins, *params.values(), out)
-    except (OverflowError, ZeroDivisionError):
+    except (OverflowError, ZeroDivisionError, ValueError):  # math raises where IEEE gives inf or nan
         return ieee(op, "local", ins, params, out)
 
 

@@ -109,7 +109,13 @@ def float_dtype(dtype: Any, where: str = "Tensor") -> np.dtype:
 
 
 def _as_array(data: Any, where: str = "Tensor", dtype: Any = None) -> np.ndarray:
-    """A copy of numeric ``data`` as ``dtype`` (float64 by default); TypeError naming the type otherwise."""
+    """A copy of numeric ``data`` as ``dtype``; TypeError naming the type otherwise.
+
+    ``dtype=None``: float64, except that float32 data (a float32 array or Tensor) stays float32,
+    as ``torch.tensor`` keeps a numpy array's dtype.
+    """
+    if dtype is None and getattr(getattr(data, "dtype", None), "type", None) is np.float32:
+        dtype = np.float32
     dt = float_dtype(dtype, where)
     if isinstance(data, Tensor):
         return data.data.astype(dt)
@@ -364,25 +370,30 @@ class Tensor:
     # -- elementwise operations: the entries of ops.OPS on arrays ------------------------------
 
     def _elementwise(self, op: Op, others: tuple = (), params: dict[str, Any] | None = None) -> Tensor:
+        """An op of the table on arrays: its domain check, its forward (numpy), a new node."""
         text = op.bind(**params) if params else (op.plain or op.bind())
         dt = self.data.dtype if self.data.dtype in FLOATS else None
-        ins = [self] + [o if isinstance(o, Tensor) else _const(o, op.name, dt) for o in others]
+        ins = (self,) + tuple(o if o.__class__ is Tensor else _const(o, op.name, dt) for o in others)
         arrays = [t.data for t in ins]
-        if len(arrays) == 2 and arrays[0].shape != arrays[1].shape:
-            _broadcast_shape(op.name, arrays[0].shape, arrays[1].shape)
         fwd, _, chk = op.compiled("array")
         pv = text.params.values()
         if chk is not None:
             chk(*arrays, *pv)
-        if op.forward_warns:
-            with np.errstate(over="ignore", under="ignore"):
+        try:
+            if op.forward_warns:
+                with np.errstate(over="ignore", under="ignore"):
+                    out = fwd(*arrays, *pv)
+            else:
                 out = fwd(*arrays, *pv)
-        else:
-            out = fwd(*arrays, *pv)
-        out = np.asarray(out)
+        except ValueError:
+            if len(arrays) == 2:  # shapes that do not broadcast: say so, naming the op and both shapes
+                _broadcast_shape(op.name, arrays[0].shape, arrays[1].shape)
+            raise
+        if out.__class__ is not _ndarray:
+            out = np.asarray(out)
         if out.dtype not in FLOATS:  # a mask (step of a float tensor) or an int input: a float of the input's dtype
             out = out.astype(dt or _f64)
-        return _make(out, tuple(ins), text)
+        return _make(out, ins, text)
 
     @classmethod
     def _apply_op(cls, op: Any, inputs: Sequence[Any], params: dict[str, Any]) -> Tensor:
@@ -602,7 +613,10 @@ class Tensor:
         axis = _axis_arg("log_softmax", axis, dim, -1)
         (ax,) = _norm_axes("log_softmax", axis, self.data.ndim) or (None,)
         z = self.data - self.data.max(axis=ax, keepdims=True)
-        return _make(z - np.log(np.exp(z).sum(axis=ax, keepdims=True)), (self,), TENSOR_OPS["log_softmax"].plain, ax)
+        e = np.exp(z)
+        s = e.sum(axis=ax, keepdims=True)
+        e /= s  # softmax(x), kept for the backward pass: dA = dZ - softmax(A) (dZ^T 1), no second exp
+        return _make(z - np.log(s), (self,), TENSOR_OPS["log_softmax"].plain, (ax, e))
 
     # -- backward -----------------------------------------------------------------------------
 
@@ -1161,10 +1175,19 @@ def node_vjp(node: Tensor, g: np.ndarray, force: int | None = None) -> tuple:
     if isinstance(op, TensorOp):
         return op.vjp(ARRAY_P, [p.data for p in prev], node.data, g, node._ctx, needs)
     grads = []
-    for p, d, need in zip(prev, elementwise_locals(node), needs):
-        if not need:
+    text = node._op
+    each = op.each_local("array")
+    ins = [p.data for p in prev]
+    pv = text.params.values()
+    for k, (p, need) in enumerate(zip(prev, needs)):
+        if not need:  # no work for an input that needs no gradient (a data matrix, a constant)
             grads.append(None)
             continue
+        if op.local_warns:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                d = each[k](*ins, *pv, node.data)
+        else:
+            d = each[k](*ins, *pv, node.data)
         if type(d) is float:  # a constant local derivative (1.0 for '+', -1.0 for '-')
             pg = g if d == 1.0 else (-g if d == -1.0 else g * d)
         else:

@@ -336,12 +336,18 @@ def _softmax_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: An
 
 
 def _log_softmax_vjp(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequence[bool]) -> tuple:
-    axis = ctx
+    axis, soft = ctx  # softmax(A), kept by the forward pass
+    return (g - soft * g.sum(axis=axis, keepdims=True),)
+
+
+def _log_softmax_vjp_graph(P: Any, ins: Sequence[Any], out: Any, g: Any, ctx: Any, needs: Sequence[bool]) -> tuple:
+    """On graph nodes softmax(A) is exp(Z) of the output node, so that it can be differentiated again."""
+    axis = ctx[0]
     return (g - P.exp(out) * g.sum(axis=axis, keepdims=True),)
 
 
 def _log_softmax_jvp(P: Any, ins: Sequence[Any], out: Any, t: Sequence[Any], ctx: Any) -> Any:
-    axis = ctx
+    axis = ctx[0]
     return t[0] - (P.exp(out) * t[0]).sum(axis=axis, keepdims=True)
 
 
@@ -435,7 +441,7 @@ _add(TensorOp("softmax", _softmax_vjp, ("dA = (dZ - (dZ^T Z) 1) * Z",),
               "Z = softmax(A) = exp(A - max A) / sum exp(A - max A) (Rosenberg section 2: "
               "dJ/ds = (dJ/dy - [(dJ/dy)^T sigma(s)] 1) * sigma(s))", jvp=_softmax_jvp))
 _add(TensorOp("log_softmax", _log_softmax_vjp, ("dA = dZ - softmax(A) (dZ^T 1)",),
-              "Z = A - max A - log sum exp(A - max A)", jvp=_log_softmax_jvp))
+              "Z = A - max A - log sum exp(A - max A)", jvp=_log_softmax_jvp, vjp_graph=_log_softmax_vjp_graph))
 _add(TensorOp("cross_entropy", _xent_vjp, ("dZ = dC (softmax(Z) - Y) / N",),
               "C = -1/N sum_n log softmax(Z_n)[y_n], softmax and cross-entropy in one node "
               "(CS224n 2.6: y_hat - y; Park Theorem 6.1: delta = o - y)", jvp=_xent_jvp, vjp_graph=_xent_vjp_graph))

@@ -106,7 +106,7 @@ def _binary_method(name: str, reflected: bool = False) -> Callable[[Value, Any],
             check(a, b)
         try:
             out, da, db = fused(a, b)
-        except (OverflowError, ZeroDivisionError):
+        except (OverflowError, ZeroDivisionError, ValueError):  # math raises where IEEE gives inf or nan
             out = ieee(op, "forward", (a, b), {})
             da, db = ieee(op, "local", (a, b), {}, out)
         if MODE.plain:
@@ -143,7 +143,7 @@ def _unary_method(name: str, doc: str = "", **params: Any) -> Callable[[Value], 
             check(a, *p)
         try:
             out, da = fused(a, *p)
-        except (OverflowError, ZeroDivisionError):
+        except (OverflowError, ZeroDivisionError, ValueError):  # math raises where IEEE gives inf or nan
             out = ieee(op, "forward", (a,), text.params)
             (da,) = ieee(op, "local", (a,), text.params, out)
         if MODE.plain:
@@ -236,7 +236,7 @@ class Value:
         try:
             out = op.f_forward(a, b)
             da, db = op.f_local(a, b, out)
-        except (OverflowError, ZeroDivisionError):
+        except (OverflowError, ZeroDivisionError, ValueError):  # math raises where IEEE gives inf or nan
             out = ieee(op, "forward", (a, b), {})
             da, db = ieee(op, "local", (a, b), {}, out)
         if MODE.plain:  # the common case, written out (what Value._make does)
@@ -260,7 +260,7 @@ class Value:
         try:
             out = op.f_forward(a, *p)
             (da,) = op.f_local(a, *p, out)
-        except (OverflowError, ZeroDivisionError):
+        except (OverflowError, ZeroDivisionError, ValueError):  # math raises where IEEE gives inf or nan
             out = ieee(op, "forward", (a,), text.params)
             (da,) = ieee(op, "local", (a,), text.params, out)
         if MODE.plain:
