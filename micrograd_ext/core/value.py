@@ -87,7 +87,7 @@ _new = object.__new__
 # The operations' methods are made from the op table's entries by these two factories.
 
 
-def _binary_method(name: str, reflected: bool = False) -> Callable[[Value, Any], Value]:
+def _binary_method(name: str, reflected: bool = False, dunder: str | None = None) -> Callable[[Value, Any], Value]:
     """``Value.__add__`` and friends: :meth:`Value._binary` with the op's fused float function
     bound in (the hottest code of a forward pass: one call computes the value and both local
     derivatives).  ``reflected`` makes ``__radd__`` (``2 + x``: the number is the left input)."""
@@ -122,7 +122,7 @@ def _binary_method(name: str, reflected: bool = False) -> Callable[[Value, Any],
             return v
         return Value._make(out, x, y, da, db, text)
 
-    dunder = {"+": "add", "-": "sub", "*": "mul", "/": "truediv"}[name]
+    dunder = dunder or {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "pow": "pow"}[name]
     method.__name__ = f"__r{dunder}__" if reflected else f"__{dunder}__"
     method.__qualname__ = f"Value.{method.__name__}"
     method.__doc__ = f"``{'other ' + name + ' self' if reflected else 'self ' + name + ' other'}``: the op {name!r} of the op table ({op.doc})"
@@ -162,6 +162,20 @@ def _unary_method(name: str, doc: str = "", **params: Any) -> Callable[[Value], 
     method.__qualname__ = f"Value.{method.__name__}"
     method.__doc__ = doc or f"the op {name!r} of the op table ({op.doc})"
     return method
+
+
+def _unary_node(op: Op, text: OpText, x: Value, p: tuple) -> Value:
+    """``op`` applied to ``x`` with parameter values ``p`` (its ``text`` names them): the fused float function."""
+    a = x.data
+    check = op.compiled("float")[2]
+    if check is not None:
+        check(a, *p)
+    try:
+        out, da = op.fused()(a, *p)
+    except (OverflowError, ZeroDivisionError, ValueError):  # math raises where IEEE gives inf or nan
+        out = ieee(op, "forward", (a,), text.params)
+        (da,) = ieee(op, "local", (a,), text.params, out)
+    return Value._make(out, x, None, da, None, text)
 
 
 class Value:
@@ -225,59 +239,10 @@ class Value:
             raise AnomalyError(f"forward: '{op}' produced {data!r} from inputs ({ins})")
         return v
 
-    def _binary(self, other: Value | Number, op: Op) -> Value:
-        """A two-input op: its value and both local derivatives from the op table, then a new node."""
-        if other.__class__ is not Value:
-            other = _lift(other, op.name)
-        a = self.data
-        b = other.data
-        if op.f_check is not None:
-            op.f_check(a, b)
-        try:
-            out = op.f_forward(a, b)
-            da, db = op.f_local(a, b, out)
-        except (OverflowError, ZeroDivisionError, ValueError):  # math raises where IEEE gives inf or nan
-            out = ieee(op, "forward", (a, b), {})
-            da, db = ieee(op, "local", (a, b), {}, out)
-        if MODE.plain:  # the common case, written out (what Value._make does)
-            v = _new(Value)
-            v.data = out
-            v.grad = 0.0
-            v._op = op.plain
-            v._seq = next_seq()
-            v._a = self
-            v._b = other
-            v._da = da
-            v._db = db
-            return v
-        return Value._make(out, self, other, da, db, op.plain)
-
-    def _unary(self, op: Op, text: OpText, *p: Any) -> Value:
-        """A one-input op; ``p`` are its parameters' values, in the op's order, and ``text`` names them."""
-        a = self.data
-        if op.f_check is not None:
-            op.f_check(a, *p)
-        try:
-            out = op.f_forward(a, *p)
-            (da,) = op.f_local(a, *p, out)
-        except (OverflowError, ZeroDivisionError, ValueError):  # math raises where IEEE gives inf or nan
-            out = ieee(op, "forward", (a,), text.params)
-            (da,) = ieee(op, "local", (a,), text.params, out)
-        if MODE.plain:
-            v = _new(Value)
-            v.data = out
-            v.grad = 0.0
-            v._op = text
-            v._seq = next_seq()
-            v._a = self
-            v._b = v._db = None
-            v._da = da
-            return v
-        return Value._make(out, self, None, da, None, text)
-
     def _with_params(self, op: Op, params: dict[str, Any]) -> Value:
+        """A one-input op with parameters (``x ** k``, relu with another relu'(0)): its fused float function."""
         text = op.bind(**params)
-        return self._unary(op, text, *text.params.values())
+        return _unary_node(op, text, self, tuple(text.params.values()))
 
     @classmethod
     def _apply_op(cls, op: Any, inputs: Sequence[Any], params: dict[str, Any]) -> Value:
@@ -313,11 +278,10 @@ class Value:
     def __pow__(self, other: Value | Number) -> Value:
         """``x ** k`` for a number ``k`` (micrograd's ``'**k'`` node); ``x ** y`` for a Value ``y`` (``'pow'``)."""
         if isinstance(other, Value):
-            return self._binary(other, _VPOW)
+            return _vpow(self, other)
         return self._with_params(_POW, {"k": other})
 
-    def __rpow__(self, other: Number) -> Value:
-        return _lift(other, "pow")._binary(self, _VPOW)
+    __rpow__ = _binary_method("pow", reflected=True)
 
     # -- functions ------------------------------------------------------------------------
 
@@ -907,21 +871,15 @@ def _probe_closure(node: Value) -> tuple[float, ...]:
 
 _FLOAT_NS = _ops.namespace("float")
 
-for _op in OPS.values():
-    if isinstance(_op, Op):
-        _op.f_forward, _op.f_local, _op.f_check = _op.compiled("float")
-
-_ADD, _SUB, _MUL, _DIV, _NEG = OPS["+"], OPS["-"], OPS["*"], OPS["/"], OPS["neg"]
-_POW, _VPOW, _EXP, _LOG = OPS["**"], OPS["pow"], OPS["exp"], OPS["log"]
-_TANH, _SIGMOID, _RELU = OPS["tanh"], OPS["sigmoid"], OPS["ReLU"]
+_POW, _RELU = OPS["**"], OPS["ReLU"]
 _RELU0 = _RELU.bind(grad_at_zero=0.0)
 _relu0 = _unary_method("ReLU", grad_at_zero=0.0)
+_vpow = _binary_method("pow")
 
 
 def _on_define(op: Any, method: bool | str) -> None:
-    """Make a new op usable by Value: its compiled float forms, its node function, and ``x.name()`` if asked."""
+    """Make a new op usable by Value: its node function (for derivatives of derivatives), and ``x.name()`` if asked."""
     if isinstance(op, Op):
-        op.f_forward, op.f_local, op.f_check = op.compiled("float")
         if "value" in _ops.BACKENDS:
             _ops.BACKENDS["value"][op.name] = _ops.node_function(op, Value._apply_op)
             op._compiled.pop("value", None)
