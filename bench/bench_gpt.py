@@ -52,7 +52,8 @@ from gpt_names import GPT, encode, load_names  # noqa: E402
 from micrograd_ext.core.graph import parents  # noqa: E402
 from micrograd_ext.engine import Value as ExtValue  # noqa: E402
 
-sys.setrecursionlimit(1_000_000)  # the minimal engine's topological sort is recursive, as microgpt's
+#: the minimal engine's topological sort is recursive, as microgpt's: main() raises the limit to this
+RECURSION_LIMIT = 100_000
 
 
 # ---------------------------------------------------------------------------
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if args.quick:
         args.blocks, args.steps = 2, 3
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
 
     names = load_names()
     print(f"# bench_gpt: microgpt-style GPT (demos/gpt_names.py), {CONFIG}, one name per step, SGD")

@@ -259,3 +259,11 @@ def test_draw_paths_refuses_wrong_paths():
     other = top_paths(C, C)
     with pytest.raises(ValueError, match="another root or wrt"):
         draw_paths(C, w, paths=other)
+
+
+def test_draw_given_top_paths_in_the_whole_graph():
+    C, w = small_net()
+    top = top_paths(C, w, k=1)
+    src = draw_paths(C, w, paths=top, whole=True).source
+    assert "the 1 of 4 paths from C to w(1)[1,1] with the largest |product|" in src
+    assert "legend_path1" in src and "legend_path2" not in src
