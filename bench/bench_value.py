@@ -18,16 +18,23 @@ Measured, with Python's garbage collector ON (the default users have):
 * forward time per node: building the graph of one training step (the previous
   step's graph has just become garbage, so its clean-up is part of the cost, as
   it is for users);
-* backward time per node: ``loss.backward()`` (topological order + chain rule);
+* backward time per node: ``loss.backward()`` (micrograd: topological order, then
+  one closure per node; micrograd_ext: one newest-first pass);
+* the natural training loop: the whole step (forward, zero_grad, backward, SGD
+  step) as users write it, ``loss`` rebound each step, collector left alone;
+* the same loop with ``del loss`` after each step: the last graph is dropped before
+  the next one is built, so only one graph is alive at a time;
+* a million-node chain (``y = y + 1.0``, and ``y = -y``, a million times): backward in ns per node;
 * bytes per node: tracemalloc, memory held by one live graph / its node count;
 * that a dropped graph is freed by reference counting alone: with the collector
   disabled, build, backward, drop; then ``gc.collect()`` reports how many
   unreachable objects (reference cycles) it had to free.
 
 The engines run interleaved in one process: blocks of K training steps, engine A
-then engine B, repeated; ``gc.collect()`` runs (untimed) between blocks so neither
-engine pays for the other's garbage; the first step of a block is a warm-up, the
-other K-1 are timed.  We report medians.  Figures are recorded in docs/bench_value.md.
+then engine B, the natural loop then the ``del loss`` loop, repeated;
+``gc.collect()`` runs (untimed) between blocks so neither engine pays for the
+other's garbage (within a block the collector is left alone); the first step of a
+block is a warm-up, the other K-1 are timed.  We report medians.  Figures are recorded in docs/bench_value.md.
 """
 
 from __future__ import annotations
@@ -109,8 +116,11 @@ def count_nodes(root: object) -> int:
     return len(seen)
 
 
-def train_block(V: type, net: Net, X: list, y: list, steps: int, rec: dict) -> None:
-    """``steps`` SGD steps as users write them; the first is a warm-up, the rest are timed."""
+def train_block(V: type, net: Net, X: list, y: list, steps: int, rec: dict, drop: bool = False) -> None:
+    """``steps`` SGD steps as users write them; the first is a warm-up, the rest are timed.
+
+    ``drop``: ``del loss`` at the end of each step, so the graph is freed before the next forward.
+    """
     params = net.parameters()
     loss = None
     for step in range(steps):
@@ -124,11 +134,47 @@ def train_block(V: type, net: Net, X: list, y: list, steps: int, rec: dict) -> N
         t3 = time.perf_counter()
         for p in params:
             p.data -= LR * p.grad
+        t4 = time.perf_counter()
         if step:
             rec["fwd"].append(t1 - t0)
             rec["bwd"].append(t3 - t2)
-    rec["nodes"] = count_nodes(loss)
-    rec["loss"] = loss.data
+            rec["step"].append(t4 - t0)
+        if step == steps - 1:
+            rec["nodes"] = count_nodes(loss)
+            rec["loss"] = loss.data
+        if drop:
+            del loss
+
+
+def chain_backward(n: int = 1_000_000, reps: int = 3, unary: bool = False) -> tuple[float, float]:
+    """Median seconds of ``y.backward()`` on a chain of ``n`` nodes, and of building it.
+
+    ``y = y + 1.0`` repeated (each '+' node has a constant leaf, which gets a gradient
+    too), or with ``unary`` ``y = -y`` (one parent, no leaves).  Built fresh for each
+    rep (untimed), the collector run before timing.
+    """
+    t_back, t_build = [], []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        x = ExtValue(1.0)
+        y = x
+        if unary:
+            for _ in range(n):
+                y = -y
+        else:
+            for _ in range(n):
+                y = y + 1.0
+        t1 = time.perf_counter()
+        gc.collect()
+        t2 = time.perf_counter()
+        y.backward()
+        t3 = time.perf_counter()
+        assert x.grad == (1.0 if not unary else (-1.0) ** n)
+        t_build.append(t1 - t0)
+        t_back.append(t3 - t2)
+        del x, y
+        gc.collect()
+    return statistics.median(t_back), statistics.median(t_build)
 
 
 def bytes_per_node(V: type, X: list, y: list) -> tuple[float, int]:
@@ -233,21 +279,26 @@ def main(argv: list[str] | None = None) -> None:
 
     X, y = make_data()
     engines: list[tuple[str, type]] = [("micrograd", MicrogradValue), ("micrograd_ext", ExtValue)]
-    nets = {name: Net(V) for name, V in engines}
-    recs: dict[str, dict] = {name: {"fwd": [], "bwd": []} for name, _ in engines}
+    loops = {"natural": False, "del loss": True}
+    nets = {(name, loop): Net(V) for name, V in engines for loop in loops}
+    recs: dict[tuple[str, str], dict] = {(name, loop): {"fwd": [], "bwd": [], "step": []}
+                                         for name, _ in engines for loop in loops}
 
     print(f"# bench_value: MLP {'-'.join(map(str, SIZES))} on {N_POINTS} points, max-margin + L2 loss, SGD")
     print(f"# {platform.python_implementation()} {platform.python_version()}, {platform.machine()}, "
           f"{platform.processor() or platform.platform()}, {datetime.date.today()}")
-    print(f"# {args.blocks} interleaved blocks x {args.steps - 1} timed steps per engine, gc enabled: {gc.isenabled()}")
+    print(f"# {args.blocks} interleaved blocks x {args.steps - 1} timed steps per engine and loop, "
+          f"gc enabled: {gc.isenabled()}")
     for _ in range(args.blocks):
-        for name, V in engines:
-            gc.collect()
-            train_block(V, nets[name], X, y, args.steps, recs[name])
+        for loop, drop in loops.items():
+            for name, V in engines:
+                gc.collect()
+                train_block(V, nets[name, loop], X, y, args.steps, recs[name, loop], drop)
     gc.collect()
 
-    m, e = recs["micrograd"], recs["micrograd_ext"]
-    same = [abs(a.data - b.data) for a, b in zip(nets["micrograd"].parameters(), nets["micrograd_ext"].parameters())]
+    m, e = recs["micrograd", "natural"], recs["micrograd_ext", "natural"]
+    same = [abs(a.data - b.data) for a, b in zip(nets["micrograd", "natural"].parameters(),
+                                                  nets["micrograd_ext", "natural"].parameters())]
     print(f"# same training trajectory: max |param difference| = {max(same):.3g}, "
           f"losses {m['loss']:.6f} / {e['loss']:.6f}")
     print()
@@ -255,7 +306,20 @@ def main(argv: list[str] | None = None) -> None:
     print(fmt_row("micrograd", m))
     print(fmt_row("micrograd_ext", e))
     ratio: Callable[[str], float] = lambda k: (statistics.median(m[k]) / m["nodes"]) / (statistics.median(e[k]) / e["nodes"])
-    print(f"speed-up per node: forward x{ratio('fwd'):.2f} (target >= 3), backward x{ratio('bwd'):.2f} (target >= 3)")
+    print(f"speed-up per node: forward x{ratio('fwd'):.2f} (target >= 10), backward x{ratio('bwd'):.2f} (target >= 3.5)")
+
+    print()
+    print("training loop, whole step (forward, zero_grad, backward, SGD step), collector left alone, median ms:")
+    med = lambda name, loop, k="step": statistics.median(recs[name, loop][k]) * 1e3
+    for loop in loops:
+        how = "`loss` rebound each step" if loop == "natural" else "`del loss` after each step"
+        mm, ee = med("micrograd", loop), med("micrograd_ext", loop)
+        print(f"  {loop:<9} ({how:<26}): micrograd {mm:8.1f}   micrograd_ext {ee:7.1f}   x{mm / ee:5.2f}"
+              + ("   (target >= 10)" if loop == "natural" else ""))
+    for name, _ in engines:
+        nat, dl = med(name, "natural"), med(name, "del loss")
+        print(f"  effect of `del loss`, {name:<13}: step {nat:8.1f} -> {dl:7.1f} ms (x{nat / dl:.2f}); forward "
+              f"{med(name, 'natural', 'fwd'):8.1f} -> {med(name, 'del loss', 'fwd'):7.1f} ms")
 
     print("backward split (one fresh graph, median of 3):")
     for name, V in engines:
@@ -266,7 +330,7 @@ def main(argv: list[str] | None = None) -> None:
     be, ne = bytes_per_node(ExtValue, X, y)
     print()
     print(f"memory per node (tracemalloc, live graph after backward): micrograd {bm:.0f} B ({nm} nodes), "
-          f"micrograd_ext {be:.0f} B ({ne} nodes): {be / bm:.0%} (target <= 50%)")
+          f"micrograd_ext {be:.0f} B ({ne} nodes): {be / bm:.0%} (target <= 25%)")
 
     fm, lm = freed_by_refcount(MicrogradValue, X, y)
     fe, le = freed_by_refcount(ExtValue, X, y)
@@ -276,6 +340,16 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  micrograd_ext : {le / 1e6:7.2f} MB still held after `del loss`; gc.collect() then found {fe} objects in cycles")
     print("  (a few hundred kB always remain: CPython's free lists of tuples and floats, kept for reuse)")
 
+    n = 1_000_000
+    reps = 1 if args.quick else 3
+    print()
+    print(f"a chain of {n:,} nodes, backward (median of {reps}; micrograd's recursive backward cannot run it), "
+          "target < 300 ns per node:")
+    back, build = chain_backward(n, reps)
+    print(f"  y = y + 1.0 : {back * 1e3:4.0f} ms: {back / n * 1e9:4.0f} ns per '+' node "
+          f"({back / (2 * n + 1) * 1e9:.0f} ns per node reached, constant leaves included); built in {build:.1f} s")
+    back, build = chain_backward(n, reps, unary=True)
+    print(f"  y = -y      : {back * 1e3:4.0f} ms: {back / n * 1e9:4.0f} ns per 'neg' node; built in {build:.1f} s")
 
 if __name__ == "__main__":
     main()

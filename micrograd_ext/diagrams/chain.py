@@ -29,6 +29,9 @@ This module does exactly that on any graph, reading it only through
 * :func:`count_paths` counts the paths without listing them (dynamic programming
   over the topological order: the number of paths from ``root`` to a node is the
   sum over its consumers), since their number grows exponentially with depth.
+* :func:`top_paths` finds the ``k`` paths whose products are largest in absolute
+  value, also without listing the others (the same sweep, keeping the ``k`` best
+  partial products at each node), and returns them as a :class:`TopPaths`.
 * :meth:`Paths.text` and :meth:`Paths.latex` write the equation in the document's form,
   with the node labels as symbols (``w(1)[3,2]`` becomes ``w_{3,2}^{(1)}``).
 
@@ -39,6 +42,7 @@ iterative (no recursion), so deep graphs are fine.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -48,15 +52,18 @@ from typing import Any
 import numpy as np
 
 from ..core.graph import edges as edges_of
-from ..core.graph import parents, topological_order
+from ..core.graph import op_name, parents, topological_order
+from ..nets import _checks
 
 __all__ = [
     "DEFAULT_LIMIT",
     "Path",
     "Paths",
+    "TopPaths",
     "TooManyPathsError",
     "count_paths",
     "paths",
+    "top_paths",
     "node_ids",
     "symbol",
     "latex_symbol",
@@ -290,6 +297,76 @@ class Paths(list):
         return self.text(numbers=True)
 
 
+def count_text(n: int) -> str:
+    """A path count for people: ``1,234`` up to twelve digits, else ``2.16e+41 (42 digits)``.
+
+    Exact integer arithmetic (a count can be far beyond a float's range)."""
+    s = str(n)
+    if len(s) <= 12:
+        return f"{n:,}"
+    return f"{s[0]}.{s[1:3]}e+{len(s) - 1} ({len(s)} digits)"
+
+
+class TopPaths(Paths):
+    """The ``k`` paths from ``root`` to ``wrt`` whose products are largest in absolute value,
+    out of ``count`` paths in all (what :func:`top_paths` returns), largest first.
+
+    A :class:`Paths`, so it draws (``draw_paths(root, wrt, paths=top)``) and prints like one;
+    but unless :attr:`complete`, its :attr:`~Paths.total` is only the part of
+    ``d root / d wrt`` that these paths carry: the gradient is the sum over all ``count``
+    paths, which reverse mode computes without listing them.
+    """
+
+    def __init__(self, root: Any, wrt: Any, items: Sequence[Path], ids: dict[Any, str], count: int, k: int) -> None:
+        super().__init__(root, wrt, items, ids)
+        #: how many paths lead from ``root`` to ``wrt`` in all (:func:`count_paths`)
+        self.count = count
+        #: how many were asked for
+        self.k = k
+
+    @property
+    def complete(self) -> bool:
+        """True when these are all the paths (``k >= count``): then ``total`` is ``d root / d wrt``."""
+        return len(self) == self.count
+
+    def describe(self) -> str:
+        """``the 3 of 2.16e+41 (42 digits) paths from C to w with the largest |product|``."""
+        if self.complete:
+            return f"all {count_text(self.count)} path(s) from {symbol(self.root, self.ids)} to {symbol(self.wrt, self.ids)}"
+        return (f"the {len(self)} of {count_text(self.count)} paths from {symbol(self.root, self.ids)} to "
+                f"{symbol(self.wrt, self.ids)} with the largest |product|")
+
+    def text(self, numbers: bool = False, digits: int = 6) -> str:
+        """As :meth:`Paths.text`; when these are not all the paths, the sum is marked as cut
+        (``+ ...``) and the numbers part says how many paths were left out."""
+        if self.complete:
+            return super().text(numbers=numbers, digits=digits)
+        rest = self.count - len(self)
+        if not numbers:
+            rhs = " + ".join(p.text(self.ids) for p in self) if self else "0"
+            return f"{self.lhs()} = {rhs} + ... ({count_text(rest)} more paths)"
+        lines = [f"{self.lhs()} = sum over {count_text(self.count)} paths of the products of local derivatives; "
+                 f"the {len(self)} with the largest |product|:"]
+        for k, p in enumerate(self, 1):
+            lines.append(f"  path {k} ({len(p)} edge{'' if len(p) == 1 else 's'}): {p.text(self.ids)}")
+            lines.append(f"          = {p.text(self.ids, numbers=True, digits=digits).split(' = ', 1)[1]}")
+        lines.append(f"  sum of these {len(self)} = {self.total:.15g}   (+ {count_text(rest)} more paths)")
+        return "\n".join(lines)
+
+    def latex(self, max_terms: int = 12) -> str:
+        r"""As :meth:`Paths.latex`, the sum cut with ``+ \dots`` and the number of paths."""
+        if self.complete:
+            return super().latex(max_terms)
+        lhs = rf"\frac{{\partial {latex_symbol(self.root, self.ids)}}}{{\partial {latex_symbol(self.wrt, self.ids)}}}"
+        terms = [p.latex(self.ids) for p in self[:max_terms]]
+        rhs = " + ".join(terms) if terms else "0"
+        return rf"{lhs} = {rhs} + \dots \quad (\text{{{count_text(self.count)} paths}})"
+
+    def __repr__(self) -> str:
+        best = repr(self[0].product) if self else "none"
+        return f"<TopPaths {self.lhs()}: {self.describe()}; largest product {best}>"
+
+
 def _counts(root: Any, wrt: Any) -> tuple[list[Any], dict[Any, int]]:
     """Number of edge-paths from ``root`` to each node (root: 1), in one reverse topological sweep."""
     order = topological_order(root)
@@ -388,6 +465,92 @@ def paths(root: Any, wrt: Any, limit: int | None = DEFAULT_LIMIT) -> Paths:
     return Paths(root, wrt, found, ids)
 
 
+def top_paths(root: Any, wrt: Any, k: int = 3) -> TopPaths:
+    """The ``k`` paths from ``root`` back to ``wrt`` with the largest ``|product|``, found without listing the others.
+
+    Where :func:`paths` lists every path (and there may be 10^40 of them), this is
+    the k-best-paths dynamic programme on a DAG.  Going from the root down, node
+    after node in reverse topological order (every consumer of a node before the
+    node), each node keeps the ``k`` largest, in absolute value, of the partial
+    products ``root -> ... -> node``, each with a pointer to the consumer, edge and
+    rank it extends.  A node's candidates are its consumers' kept products times the
+    local derivative on each edge into it (two edges for ``x * x``), and it keeps the
+    ``k`` largest.  Nothing is lost: ``|a d| = |a| |d|`` and multiplying by ``|d| >= 0``
+    keeps the order, so a partial product not among a consumer's ``k`` best is beaten
+    by ``k`` others through the same edge.  The ``k`` kept at ``wrt`` are the answer,
+    read back along the pointers; each product is computed in the order
+    :func:`paths` uses (from the root down), so it is bit for bit that path's product.
+
+    Cost: one topological order and one pass over the edges of the nodes between
+    ``root`` and ``wrt`` (each read once with :func:`~micrograd_ext.core.graph.edges`),
+    ``k`` candidates per edge, so ``O(V + E k log k)`` time and ``O(V k)`` memory, against
+    the number of paths for :func:`paths`.  The total number of paths is counted in
+    the same pass (:attr:`TopPaths.count`).
+
+    Order: largest ``|product|`` first; equal ones in the order of discovery (stable,
+    deterministic); a ``nan`` product ranks last.  Scalar (``Value``) graphs only: on a
+    ``Tensor`` graph a path's product is an array (use :func:`paths`).
+    """
+    if not hasattr(root, "_edges") or not hasattr(wrt, "_edges"):
+        raise TypeError(f"top_paths: expected graph nodes (Value) for root and wrt, got "
+                        f"{type(root).__name__} and {type(wrt).__name__}")
+    if isinstance(getattr(root, "data", None), np.ndarray) or isinstance(getattr(wrt, "data", None), np.ndarray):
+        raise TypeError("top_paths: root and wrt are Tensors; a path's product on a Tensor graph is an array, which "
+                        "has no single size to rank by (expected Value nodes; paths(root, wrt) lists a Tensor graph's paths)")
+    k = _checks.integer(k, "k", "top_paths", minimum=1)
+    order = topological_order(root)
+    ids = node_ids(root)
+    reaches = {wrt}
+    for node in order:  # parents come first
+        if node is not wrt and any(p in reaches for p in parents(node)):
+            reaches.add(node)
+    if root not in reaches:
+        return TopPaths(root, wrt, [], ids, 0, k)
+    # best[node]: up to k entries (product, local, consumer, edge index, rank in the consumer's list)
+    best: dict[Any, list[tuple[Any, Any, Any, int, int]]] = {}
+    candidates: dict[Any, list[tuple[Any, Any, Any, int, int]]] = {root: [(1.0, None, None, -1, -1)]}
+    count: dict[Any, int] = {root: 1}
+    for node in reversed(order):  # the root first; every consumer of a node before it
+        if node not in reaches:
+            continue
+        kept = heapq.nlargest(k, candidates.pop(node), key=_size)
+        best[node] = kept
+        if node is wrt:  # a path ends here; nothing after it in this order reaches wrt
+            break
+        c = count.pop(node)
+        for e in edges_of(node):
+            p = e.parent
+            if p not in reaches:
+                continue
+            d = e.local
+            if not isinstance(d, (int, float, np.floating)):
+                raise TypeError(f"top_paths: the edge {op_name(node)!r} -> input {e.index} has the local derivative "
+                                f"{d!r:.60} (expected a number: top_paths works on Value graphs)")
+            d = float(d)
+            count[p] = count.get(p, 0) + c
+            into = candidates.setdefault(p, [])
+            for r, entry in enumerate(kept):
+                into.append((d * entry[0], d, node, e.index, r))
+    found: list[Path] = []
+    for entry in best[wrt]:
+        nodes, edge_ix, factors = [wrt], [], []
+        at = entry
+        while at[2] is not None:  # back along the pointers to the root
+            _, d, consumer, index, rank = at
+            nodes.append(consumer)
+            edge_ix.append(index)
+            factors.append(d)
+            at = best[consumer][rank]
+        found.append(Path(tuple(reversed(nodes)), tuple(reversed(edge_ix)), tuple(reversed(factors)), entry[0]))
+    return TopPaths(root, wrt, found, ids, count[wrt], k)
+
+
+def _size(entry: tuple[Any, ...]) -> float:
+    """How :func:`top_paths` ranks a partial product: its absolute value; ``nan`` below everything."""
+    x = entry[0]
+    return abs(x) if x == x else -1.0
+
+
 def _factor(edge: Any) -> Any:
     local = edge.local
     return float(local) if isinstance(local, (int, float, np.floating)) else local
@@ -422,6 +585,7 @@ def _paths_repr_html(self: Paths) -> str:
         return "0" if x == 0 else f"{x:.10g}"
 
     lhs = f"∂{symbol(self.root, self.ids)}/∂{symbol(self.wrt, self.ids)}"
+    partial = isinstance(self, TopPaths) and not self.complete
     rows = []
     for k, p in enumerate(self[:HTML_ROWS], 1):
         syms = [symbol(n, self.ids) for n in p.nodes]
@@ -433,7 +597,13 @@ def _paths_repr_html(self: Paths) -> str:
             if len(self) > HTML_ROWS else "")
     total = self.total
     g = getattr(self.wrt, "grad", None)
-    if isinstance(g, (int, float)) and not isinstance(g, bool):
+    if partial and isinstance(g, (int, float)) and not isinstance(g, bool):
+        verdict = (f"{e(symbol(self.wrt, self.ids))}.grad from backward() = {e(plain(float(g)))}: the sum over all "
+                   f"{e(count_text(self.count))} paths, of which these {len(self)} carry {e(plain(total))}")
+    elif partial:
+        verdict = (f"{e(symbol(self.wrt, self.ids))}.grad (the sum over all {e(count_text(self.count))} paths): "
+                   "call backward() on the root to see it")
+    elif isinstance(g, (int, float)) and not isinstance(g, bool):
         ok, diff = self.check()
         verdict = (f"{e(symbol(self.wrt, self.ids))}.grad from backward() = {e(plain(float(g)))}: "
                    f"{'✓ equal' if ok else '✗ different'} (|difference| = {diff:.1e})")
@@ -441,9 +611,12 @@ def _paths_repr_html(self: Paths) -> str:
         verdict = f"{e(symbol(self.wrt, self.ids))}.grad: not a number (call backward() on the root to compare)"
     head = (f"<p><b>{e(lhs)}</b> = the sum over {len(self)} path(s) of the products of the local derivatives "
             f"along each path</p>")
+    if partial:
+        head = (f"<p><b>{e(lhs)}</b> = the sum over {e(count_text(self.count))} paths of the products of the local "
+                f"derivatives along each path; here {e(self.describe())}</p>")
     table = ("<table><thead><tr><th>path</th><th>nodes (root first)</th><th>partial derivatives</th>"
              "<th>local derivatives</th><th>product</th></tr></thead><tbody>" + "".join(rows) + more +
-             f"</tbody><tfoot><tr><td colspan='4'><b>sum of the products</b></td>"
+             f"</tbody><tfoot><tr><td colspan='4'><b>sum of {'these' if partial else 'the'} products</b></td>"
              f"<td style='text-align:right'><b>{e(plain(total))}</b></td></tr></tfoot></table>")
     return f"<div class='mgx-paths'>{head}{table}<p>{verdict}</p></div>"
 

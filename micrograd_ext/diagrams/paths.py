@@ -35,10 +35,19 @@ from .graph import _draw_whole
 # ---------------------------------------------------------------------------
 
 
+def _partial(ps: chain.Paths) -> bool:
+    """True for a selection of the paths (:func:`chain.top_paths` with fewer than all): its sum is not the gradient."""
+    return isinstance(ps, chain.TopPaths) and not ps.complete
+
+
 def _paths_text(ps: chain.Paths, digits: int = 6) -> str:
     lines = [ps.text(numbers=True, digits=digits)]
     wrt, root = ps.wrt, ps.root
-    if _grad_known(root):
+    if _partial(ps):
+        known = f"= {_fmt(wrt.grad, 15)}" if _grad_known(root) else "n/a (call backward() on the root to see it)"
+        lines.append(f"  {chain.symbol(wrt, ps.ids)}.grad (backward, the sum over all {chain.count_text(ps.count)} "
+                     f"paths) {known}")
+    elif _grad_known(root):
         ok, diff = ps.check()
         lines.append(f"  {chain.symbol(wrt, ps.ids)}.grad (backward) = {_fmt(wrt.grad, 15)}   "
                      f"{'agrees' if ok else 'DISAGREES'} (|difference| = {diff:.1e})")
@@ -60,6 +69,7 @@ def draw_paths(
     digits: int = 4,
     title: str | None = None,
     model: Any = None,
+    paths: chain.Paths | None = None,
 ) -> Diagram:
     """The paths from ``root`` (the loss ``C``) to ``wrt`` (a weight), as Bondartsov's Figures 2 and 3 draw them.
 
@@ -72,8 +82,15 @@ def draw_paths(
     path's product and their sum next to ``wrt.grad``.  ``whole=True`` draws the
     whole graph (with its operation nodes) with the paths highlighted.
 
+    ``paths=``: draw these paths instead of listing them all, e.g. the few with the
+    largest products, ``draw_paths(C, w, paths=chain.top_paths(C, w, k=3))``, where
+    there are far too many paths to list (``limit`` is then not used).  For such a
+    selection the title and legend say how many paths there are in all, and that
+    ``wrt.grad`` is the sum over all of them, not over the ones drawn.
+
     Refuses with :class:`micrograd_ext.chain.TooManyPathsError` above ``limit`` paths,
-    and with a ``ValueError`` when ``wrt`` is not a node of ``root``'s graph.
+    and with a ``ValueError`` when ``wrt`` is not a node of ``root``'s graph (or
+    ``paths`` are not paths from ``root`` to ``wrt``).
     """
     if not hasattr(root, "_edges") or not hasattr(wrt, "_edges"):
         raise TypeError(f"draw_paths: expected graph nodes for root and wrt, got {type(root).__name__} and "
@@ -85,18 +102,30 @@ def draw_paths(
         name = f" {wrt.label!r}" if getattr(wrt, "label", "") else ""
         raise ValueError(f"draw_paths: wrt{name} ({wrt!r:.60}) is not a node of the graph of root "
                          f"({root!r:.60}); expected a node that root was computed from, e.g. one of its weights")
-    try:
-        ps = chain.paths(root, wrt, limit=limit)
-    except chain.TooManyPathsError as e:
-        raise chain.TooManyPathsError(f"draw_paths: {e} (a drawing of that many paths would be unreadable: "
-                                      f"draw_paths(..., limit=N) draws them anyway)") from None
+    if paths is not None:
+        if not isinstance(paths, chain.Paths):
+            raise TypeError(f"draw_paths: paths = {paths!r:.60} of type {type(paths).__name__} (expected the Paths "
+                            "that chain.paths or chain.top_paths returned)")
+        if paths.root is not root or paths.wrt is not wrt:
+            raise ValueError(f"draw_paths: paths= holds the paths {paths.lhs()} of another root or wrt (expected "
+                             "paths from this root to this wrt, e.g. chain.top_paths(root, wrt, k))")
+        ps = paths
+    else:
+        try:
+            ps = chain.paths(root, wrt, limit=limit)
+        except chain.TooManyPathsError as e:
+            raise chain.TooManyPathsError(f"draw_paths: {e} (a drawing of that many paths would be unreadable: "
+                                          f"draw_paths(..., limit=N) draws them anyway, or paths=chain.top_paths"
+                                          f"(root, wrt, k) draws the k with the largest products)") from None
     ids = ps.ids
     highlight: dict[tuple[Any, int], list[int]] = {}
     for node, e, k in chain.iter_edges(ps):
         lst = highlight.setdefault((node, e), [])
         if k not in lst:
             lst.append(k)
-    if title is None:
+    if title is None and _partial(ps):
+        title = ps.describe()
+    elif title is None:
         title = f"{len(ps)} path(s) from {chain.symbol(root, ids)} to {chain.symbol(wrt, ids)}"
     if whole:
         g = _draw_whole(root, rankdir=rankdir, edge_labels=False, color_by_grad=False, clusters=None,
@@ -170,14 +199,21 @@ def _add_legend(g: Diagram, ps: chain.Paths, digits: int) -> None:
         if len(ps) > len(shown):
             lines.append(f"... and {len(ps) - len(shown)} more paths")
         lhs = f"∂{chain.symbol(ps.root, ids)}/∂{chain.symbol(ps.wrt, ids)}"
-        lines.append(f"sum of the {len(ps)} products: {lhs} = {_fmt(ps.total, 10)}")
-        if _grad_known(ps.root):
-            ok, diff = ps.check()
-            mark = "✓ equal" if ok else "✗ DIFFERENT"
-            lines.append(f"{chain.symbol(ps.wrt, ids)}.grad from backward() = {_fmt(ps.wrt.grad, 10)}  "
-                         f"{mark} (|diff| = {diff:.1e})")
+        if _partial(ps):
+            lines.append(f"sum of these {len(ps)} products: {_fmt(ps.total, 10)}")
+            lines.append(f"{lhs} is the sum over all {chain.count_text(ps.count)} paths, found by backward() "
+                         "without listing them:")
+            lines.append(f"{chain.symbol(ps.wrt, ids)}.grad = " +
+                         (_fmt(ps.wrt.grad, 10) if _grad_known(ps.root) else "n/a (backward() not run)"))
         else:
-            lines.append(f"{chain.symbol(ps.wrt, ids)}.grad: n/a (backward() not run)")
+            lines.append(f"sum of the {len(ps)} products: {lhs} = {_fmt(ps.total, 10)}")
+            if _grad_known(ps.root):
+                ok, diff = ps.check()
+                mark = "✓ equal" if ok else "✗ DIFFERENT"
+                lines.append(f"{chain.symbol(ps.wrt, ids)}.grad from backward() = {_fmt(ps.wrt.grad, 10)}  "
+                             f"{mark} (|diff| = {diff:.1e})")
+            else:
+                lines.append(f"{chain.symbol(ps.wrt, ids)}.grad: n/a (backward() not run)")
         c.node("legend_sum", _plain("\n".join(lines)), shape="plaintext", fontsize="10", height="0.2",
                margin="0.02")
 

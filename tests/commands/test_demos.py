@@ -14,13 +14,15 @@ import pytest
 DEMOS = sorted(p for p in (Path(__file__).resolve().parents[2] / "demos").glob("*.py") if not p.name.startswith("_"))
 
 
-LESSONS = {"chain_rule_by_hand", "moons", "newton", "tanh_derivatives", "taylor_sin", "iris_hessian", "dual_numbers"}
+LESSONS = {"chain_rule_by_hand", "moons", "newton", "tanh_derivatives", "taylor_sin", "iris_hessian", "dual_numbers",
+           "gpt_names"}
 PICTURES = {  # what each higher-order lesson must leave in --out (tests/commands/test_lessons.py checks its numbers)
     "newton": ["newton_vs_gd.png"],
     "tanh_derivatives": ["tanh_derivatives.png", "tanh_second_derivative_graph.svg"],
     "taylor_sin": ["taylor_sin.png"],
     "iris_hessian": ["iris_hessian.png"],
     "dual_numbers": ["dual_numbers_timing.png"],
+    "gpt_names": ["gpt_top_paths.svg"],
 }
 
 
@@ -61,3 +63,20 @@ def test_moons_demo_is_the_train_commands_run_with_its_seed(tmp_path):
     train = re.search(r"final training accuracy: ([\d.]+)% .*, loss (\S+)", t.stdout).groups()
     assert demo == train
     assert (tmp_path / "moons_decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_gpt_names_demo_trains_samples_and_counts_paths(tmp_path):
+    """demos/gpt_names.py --fast: the loss goes down, names are sampled, and the path count is count_paths's."""
+    script = next(p for p in DEMOS if p.stem == "gpt_names")
+    r = subprocess.run([sys.executable, str(script), "--fast", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    losses = [float(x) for x in re.findall(r"step +\d+: loss ([\d.]+)", r.stdout)]
+    assert len(losses) >= 3 and losses[-1] < losses[0] < 3.4, r.stdout  # ln 27 = 3.30 at the start
+    samples = r.stdout.split("sampled names (temperature 0.5):\n", 1)[1].splitlines()[0].strip().split(", ")
+    assert len(samples) == 6 and all(re.fullmatch(r"[a-z]+|\(empty\)", s) for s in samples), samples
+    count = int(re.search(r"is a sum over ([\d,]+) chain-rule paths", r.stdout).group(1).replace(",", ""))
+    assert count > 10**6  # far too many to list; the top-3 were found without listing them
+    assert r.stdout.count("    path ") == 3
+    svg = (tmp_path / "gpt_top_paths.svg").read_text() if shutil.which("dot") else (tmp_path / "gpt_top_paths.gv").read_text()
+    assert "with the largest |product|" in svg
