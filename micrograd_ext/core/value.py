@@ -512,13 +512,14 @@ def backprop(root: Value, seed: float) -> None:
         return
     top = root._seq
     root.grad = seed
-    pending: list[Any] = [root]
-    n = 1
+    pending: list[Any] = [root] + [None] * 63
+    n = 64  # the list's length: it doubles when a node lies beyond it
+    hi = 0  # the largest index in use: the scan stops there
     far: list[int] = []  # a heap of j = top - seq (smallest first: newest first) for nodes older than WINDOW
     far_nodes: dict[int, Value] = {}
     i = 0
     while True:
-        if i < n:
+        if i <= hi:
             node = pending[i]
             i += 1
             if node is None:
@@ -530,7 +531,7 @@ def backprop(root: Value, seed: float) -> None:
         g = node.grad
         b = node._b
         if b is CLOSURE or b is NARY:
-            _visit_slow(node, g, pending, far, far_nodes, top)
+            hi = max(hi, _visit_slow(node, g, pending, far, far_nodes, top))
             n = len(pending)
             continue
         # -- one or two parents, the common case, written out: first the input `a`
@@ -544,13 +545,16 @@ def backprop(root: Value, seed: float) -> None:
                 if pending[j] is None:
                     pending[j] = a
                     a.grad = c
+                    if j > hi:
+                        hi = j
                 else:
                     a.grad += c
             elif j < WINDOW:
-                pending.extend([None] * (j + 1 - n))
-                n = j + 1
+                n = min(max(j + 1, 2 * n), WINDOW)
+                pending.extend([None] * (n - len(pending)))
                 pending[j] = a
                 a.grad = c
+                hi = j
             elif j in far_nodes or _push_far(a, j, c, far, far_nodes):
                 a.grad += c
         if b is None:
@@ -565,13 +569,16 @@ def backprop(root: Value, seed: float) -> None:
                 if pending[j] is None:
                     pending[j] = b
                     b.grad = c
+                    if j > hi:
+                        hi = j
                 else:
                     b.grad += c
             elif j < WINDOW:
-                pending.extend([None] * (j + 1 - n))
-                n = j + 1
+                n = min(max(j + 1, 2 * n), WINDOW)
+                pending.extend([None] * (n - len(pending)))
                 pending[j] = b
                 b.grad = c
+                hi = j
             elif j in far_nodes or _push_far(b, j, c, far, far_nodes):
                 b.grad += c
 
@@ -584,39 +591,43 @@ def _push_far(p: Value, j: int, c: float, far: list[int], far_nodes: dict[int, V
     return False
 
 
-def _reach(p: Value, c: float | None, pending: list[Any], far: list[int], far_nodes: dict[int, Value], top: int) -> None:
-    """Give input ``p`` the contribution ``c`` (``None``: none, but mark it reached)."""
+def _reach(p: Value, c: float | None, pending: list[Any], far: list[int], far_nodes: dict[int, Value], top: int) -> int:
+    """Give input ``p`` the contribution ``c`` (``None``: none, but mark it reached); the index used (-1: none)."""
     if p._a is None:
         if c is not None:
             p.grad += c
-        return
+        return -1
     j = top - p._seq
-    if j < WINDOW:
+    if j < len(pending) or j < WINDOW:  # the same rule as backprop's: in the list if it reaches that far
         if j >= len(pending):
-            pending.extend([None] * (j + 1 - len(pending)))
+            pending.extend([None] * (min(max(j + 1, 2 * len(pending)), WINDOW) - len(pending)))
         if pending[j] is None:
             pending[j] = p
             p.grad = 0.0 if c is None else c
         elif c is not None:
             p.grad += c
-    elif j in far_nodes:
+        return j
+    if j in far_nodes:
         if c is not None:
             p.grad += c
     else:
         _push_far(p, j, 0.0 if c is None else c, far, far_nodes)
+    return -1
 
 
-def _visit_slow(node: Value, g: float, pending: list[Any], far: list[int], far_nodes: dict[int, Value], top: int) -> None:
-    """One node of :func:`backprop` that is not the common case: a zero gradient, an n-ary node, a closure."""
+def _visit_slow(node: Value, g: float, pending: list[Any], far: list[int], far_nodes: dict[int, Value], top: int) -> int:
+    """One node of :func:`backprop` that is not the common case (an n-ary node, a closure); the largest index used."""
     parents = _parents(node)
+    hi = -1
     if node._b is CLOSURE:
         for p in parents:  # reached: reset before the closure adds into them
-            _reach(p, None, pending, far, far_nodes, top)
+            hi = max(hi, _reach(p, None, pending, far, far_nodes, top))
         if g:
             _run_closure(node)
-        return
+        return hi
     for p, d in zip(parents, node._da):
-        _reach(p, d * g if g else 0.0, pending, far, far_nodes, top)
+        hi = max(hi, _reach(p, d * g if g else 0.0, pending, far, far_nodes, top))
+    return hi
 
 
 def order_newest_first(root: Value) -> list[Value]:

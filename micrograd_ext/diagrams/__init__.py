@@ -17,7 +17,7 @@ Every drawing reads a node's edges through :func:`micrograd_ext.core.graph.edges
 from __future__ import annotations
 
 from .backward import BackwardPass, FrameDiagram, FrameState, backward_gif, backward_steps
-from .chain import count_paths, paths
+from .chain import TopPaths, count_paths, paths, top_paths
 from .dot import (
     DEFAULT_MAX_NODES,
     INSTALL_HINT,
@@ -53,5 +53,7 @@ __all__ = [
     "graph_text",
     "have_dot",
     "paths",
+    "top_paths",
+    "TopPaths",
     "save",
 ]
