@@ -421,9 +421,12 @@ class Value:
     def backward(self, grad: float = 1.0, create_graph: bool = False) -> None:
         """Fill ``.grad`` of every node this value depends on with ``d self / d node``.
 
-        One pass in reverse topological order, no recursion.  Intermediate nodes get
-        this pass's gradient; leaves (parameters, inputs, constants) *accumulate*,
-        as in PyTorch: call ``zero_grad()`` between steps.
+        One pass in reverse topological order, no recursion (:func:`backprop`).
+        Intermediate nodes a gradient reaches get this pass's gradient; leaves
+        (parameters, inputs, constants) *accumulate*, as in PyTorch: call
+        ``zero_grad()`` between steps.  A node whose gradient is exactly 0 passes
+        nothing on, so the nodes only it leads to are not visited and keep their
+        ``.grad`` (0.0 on a graph no pass has been through).
 
         ``create_graph=True``: every ``.grad`` becomes a ``Value``, a node of a new graph
         built from the op table's derivative expressions, which can be differentiated
@@ -501,11 +504,15 @@ def backprop(root: Value, seed: float) -> None:
     add ``local * grad`` into each input: ``d root / d input`` is the sum over its
     edges of (local derivative) x (gradient of the node above).
 
-    Semantics (as PyTorch's where it has them): every intermediate node the root
-    depends on gets this pass's gradient (the first contribution *sets* it); leaves
-    (parameters, inputs, constants) *accumulate*.  A node whose gradient is 0 passes
-    0.0 along its edges without multiplying (so an infinite local derivative behind a
-    dead relu gives 0, not nan), and its inputs still show this pass's gradient.
+    Semantics (as PyTorch's where it has them): every intermediate node a gradient
+    reaches gets this pass's gradient (the first contribution *sets* it, so a second
+    ``backward()`` does not double it); leaves (parameters, inputs, constants)
+    *accumulate*.  A node whose gradient is exactly 0 (behind a dead relu, say) passes
+    nothing on and is not visited: ``0 * local`` is 0 for every finite local
+    derivative, so the gradients are the same, and a relu net's backward does about
+    half the work.  The price: an intermediate node that only such nodes lead to is
+    not visited either, and keeps the ``.grad`` it had, which is 0.0 unless an
+    earlier pass through the same graph, from another root, set it.
     """
     if root._a is None:  # a leaf root accumulates like any leaf
         root.grad += seed
@@ -529,6 +536,8 @@ def backprop(root: Value, seed: float) -> None:
         else:
             return
         g = node.grad
+        if not g:  # a zero gradient passes nothing on
+            continue
         b = node._b
         if b is CLOSURE or b is NARY:
             hi = max(hi, _visit_slow(node, g, pending, far, far_nodes, top))
@@ -536,7 +545,7 @@ def backprop(root: Value, seed: float) -> None:
             continue
         # -- one or two parents, the common case, written out: first the input `a`
         a = node._a
-        c = node._da * g if g else 0.0
+        c = node._da * g
         if a._a is None:  # a leaf accumulates
             a.grad += c
         else:
@@ -560,7 +569,7 @@ def backprop(root: Value, seed: float) -> None:
         if b is None:
             continue
         # -- then the second input `b`, the same way
-        c = node._db * g if g else 0.0
+        c = node._db * g
         if b._a is None:
             b.grad += c
         else:
@@ -622,11 +631,10 @@ def _visit_slow(node: Value, g: float, pending: list[Any], far: list[int], far_n
     if node._b is CLOSURE:
         for p in parents:  # reached: reset before the closure adds into them
             hi = max(hi, _reach(p, None, pending, far, far_nodes, top))
-        if g:
-            _run_closure(node)
+        _run_closure(node)
         return hi
     for p, d in zip(parents, node._da):
-        hi = max(hi, _reach(p, d * g if g else 0.0, pending, far, far_nodes, top))
+        hi = max(hi, _reach(p, d * g, pending, far, far_nodes, top))
     return hi
 
 
@@ -659,26 +667,27 @@ def _backprop_general(root: Value, seed: float, on_step: Any = None) -> None:
     anomaly = MODE.anomaly
     for node in order_newest_first(root):
         g = node.grad
+        if id(node) not in reached or not g:  # as the fast pass: not reached, or a zero gradient passing nothing
+            continue
         parents = _parents(node)
         if node._b is CLOSURE:
             for p in parents:
                 if p._a is not None and id(p) not in reached:
                     reached.add(id(p))
                     p.grad = 0.0
-            if g:
-                before = [p.grad for p in parents]
-                _run_closure(node)
-                if on_step is not None:
-                    for k, p in enumerate(parents):
-                        c = p.grad - before[k]
-                        on_step(node, k, p, c / g, "from _backward", g, c)
+            before = [p.grad for p in parents]
+            _run_closure(node)
+            if on_step is not None:
+                for k, p in enumerate(parents):
+                    c = p.grad - before[k]
+                    on_step(node, k, p, c / g, "from _backward", g, c)
             continue
-        fs = node.formulas if (g and on_step is not None) else ()
+        fs = node.formulas if on_step is not None else ()
         for k, (p, local) in enumerate(zip(parents, node.local_grads)):
             first = p._a is not None and id(p) not in reached
             if first:
                 reached.add(id(p))
-            c = local * g if g else 0.0
+            c = local * g
             before = p.grad
             p.grad = c if first else before + c
             if anomaly and not _isfinite(p.grad) and (first or _isfinite(before)):
@@ -689,7 +698,7 @@ def _backprop_general(root: Value, seed: float, on_step: Any = None) -> None:
                     f"gave the non-finite gradient {p.grad!r} to its input{name} (data={p.data!r}) "
                     f"through the local derivative {local!r}"
                 )
-            if on_step is not None and g:
+            if on_step is not None:
                 on_step(node, k, p, local, fs[k], g, c)
 
 
