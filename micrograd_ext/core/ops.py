@@ -184,6 +184,8 @@ def register_backend(name: str, namespace: dict[str, Any]) -> None:
     for op in OPS.values():
         if hasattr(op, "_compiled"):
             op._compiled.pop(name, None)
+            if name == "array":
+                op._each_array = None
 
 
 def namespace(backend: str) -> SimpleNamespace:
@@ -321,6 +323,7 @@ class Op:
         self._text = text
         self._check = check
         self._compiled: dict[str, tuple[Callable, Callable, Callable | None]] = {}
+        self._each_array: tuple[Callable, ...] | None = None
         #: Whether numpy may warn evaluating the forward / the local derivatives on arrays (overflow in
         #: exp or **, log of 0, 0 / 0): only then is the evaluation wrapped in np.errstate (a few us).
         self.forward_warns = _may_warn(forward)
@@ -412,6 +415,8 @@ class Op:
     def each_local(self, backend: str = "array") -> tuple[Callable, ...]:
         """One compiled function per input, ``local_k(*inputs, *params, out)``: the Tensor engine
         computes the local derivative of an input only when that input needs a gradient."""
+        if backend == "array" and self._each_array is not None:
+            return self._each_array
         key = "each:" + backend
         fs = self._compiled.get(key)
         if fs is None:
@@ -419,6 +424,8 @@ class Op:
             fs = tuple(_compile(f"lambda {args}, out: ({d})", f"'{self.name}' derivative", backend)
                        for d in self.derivative_src)
             self._compiled[key] = fs
+            if backend == "array":
+                self._each_array = fs
         return fs
 
     def fused(self) -> Callable:

@@ -659,7 +659,7 @@ class Tensor:
                     f"backward: tensor of shape {self.data.shape} is not a single number; pass its upstream gradient "
                     f"explicitly, backward(grad) with grad of shape {self.data.shape} (e.g. the gradient of a loss)"
                 )
-            seed = np.ones(self.data.shape, dtype=self.data.dtype)  # the seed keeps a float32 pass float32
+            seed = np.array(1.0, dtype=self.data.dtype).reshape(self.data.shape)  # float32 stays float32
         else:
             seed = _as_array(grad, "backward(grad)", self.data.dtype if self.data.dtype in FLOATS else None)
             if seed.shape != self.data.shape:
@@ -703,11 +703,17 @@ class Tensor:
         root = order[-1]
         root._grad = seed if root._prev or root._grad is None else root._grad + seed
         anomaly = MODE.anomaly
+        last_inplace = _LAST_INPLACE[0]
         for node in reversed(order):
             g = node._grad
             if g is None or not node._prev:
                 continue
-            grads = node_vjp(node, g)
+            op = node._op.op
+            if op.__class__ is TensorOp and last_inplace <= node._seq:  # a structural op: its VJP, straight
+                prev = node._prev
+                grads = op.vjp(ARRAY_P, [p.data for p in prev], node.data, g, node._ctx, [p.requires_grad for p in prev])
+            else:
+                grads = node_vjp(node, g)
             for k, (p, pg) in enumerate(zip(node._prev, grads)):
                 if pg is None:
                     continue
@@ -1169,6 +1175,8 @@ def node_vjp(node: Tensor, g: np.ndarray, force: int | None = None) -> tuple:
     prev = node._prev
     if _LAST_INPLACE[0] > node._seq:
         _check_inputs_unmodified(node)
+    if op.__class__ is TensorOp and force is None:  # the structural ops: their VJP, straight
+        return op.vjp(ARRAY_P, [p.data for p in prev], node.data, g, node._ctx, [p.requires_grad for p in prev])
     needs = [p.requires_grad for p in prev]
     if force is not None:
         needs[force] = True
