@@ -41,7 +41,10 @@ def load_old(rev: str, where: Path) -> tuple:
         tar.extractall(where, filter="data")
     (where / "micrograd_ext").rename(where / "mg_old")
     sys.path.insert(0, str(where))
-    return importlib.import_module("mg_old.core.tensor"), importlib.import_module("mg_old.nets.tensor_nn")
+    if (where / "mg_old" / "core" / "tensor.py").exists():
+        return importlib.import_module("mg_old.core.tensor"), importlib.import_module("mg_old.nets.tensor_nn")
+    # 0.1.0 and the commits before the layout change: flat modules
+    return importlib.import_module("mg_old.tensor"), importlib.import_module("mg_old.tensor_nn")
 
 
 def make_step(T, N, size: tuple):
