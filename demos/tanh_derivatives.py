@@ -132,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
           f"its backward gives tanh'' = {d2.data:.6f}")
     checks.check("tanh''(0.5) from two backward(create_graph=True) equals -2t(1 - t^2)",
                  abs(d2.data - (-2 * t * (1 - t * t))) < 1e-14)
-    from micrograd_ext.viz import DotNotFoundError, draw_graph
-    from micrograd_ext.viz import save as save_diagram
+    from micrograd_ext.diagrams import DotNotFoundError, draw_graph
+    from micrograd_ext.diagrams import save as save_diagram
 
     diagram = draw_graph(d2, edge_labels=True, title="tanh''(x) at x = 0.5: the graph that backward built")
     labelled = [n.label for n in topological_order(d2) if n.label.startswith("d(")]
