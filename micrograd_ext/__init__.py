@@ -43,7 +43,7 @@ from .core.value import Value
 
 _aliases.install()
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "Value",
