@@ -19,23 +19,12 @@ import sys
 import tempfile
 
 from micrograd_ext import viz
-from micrograd_ext.engine import Value
+from micrograd_ext.commands.draw_backward import expression  # the README's worked example
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
-
-def expression() -> Value:
-    x = Value(3.0, label="x")
-    y = Value(-2.0, label="y")
-    u = x * y
-    u.label = "u"
-    v = u + x
-    v.label = "v"
-    L = v * y
-    L.label = "L"
-    return L
 
 
 def main() -> int:

@@ -527,16 +527,21 @@ class Tensor:
           first maximum of each slice, and the whole gradient goes to the returned index (``torch.max(dim)``);
         * ``t.max(axis=..., keepdims=...)`` (numpy): the values only, ties share the gradient (= :meth:`amax`).
         """
+        return self._max_or_min("max", dim, keepdim, axis, keepdims)
+
+    def _max_or_min(self, name: str, dim: int | None, keepdim: bool, axis: int | Sequence[int] | None,
+                    keepdims: bool | None) -> Tensor | ValuesIndices:
+        """:meth:`max` / :meth:`min`: PyTorch's ``dim`` form (values, indices) or numpy's ``axis`` form (values)."""
         if axis is not None or keepdims is not None:
             if dim is not None:
-                raise TypeError(f"'max': got dim={dim!r} and axis={axis!r} (expected one: dim= returns (values, indices) "
+                raise TypeError(f"'{name}': got dim={dim!r} and axis={axis!r} (expected one: dim= returns (values, indices) "
                                 "as PyTorch, axis= returns the values as numpy)")
-            return self._extreme("max", axis, bool(keepdims))
+            return self._extreme(name, axis, bool(keepdims))
         if dim is None:
             if keepdim:
-                raise TypeError("'max': keepdim=True without dim (expected max(dim, keepdim=True), or amax(keepdim=True))")
-            return self._extreme("max", None, False)
-        return self._pick("max", dim, keepdim)
+                raise TypeError(f"'{name}': keepdim=True without dim (expected {name}(dim, keepdim=True), or a{name}(keepdim=True))")
+            return self._extreme(name, None, False)
+        return self._pick(name, dim, keepdim)
 
     def _extreme(self, name: str, axis: int | Sequence[int] | None, keepdims: bool) -> Tensor:
         """The ``max``/``min`` reduction over ``axis`` (a tie shares the gradient equally)."""
@@ -943,16 +948,7 @@ class Tensor:
     def min(self, dim: int | None = None, keepdim: bool = False, *, axis: int | Sequence[int] | None = None,
             keepdims: bool | None = None) -> Tensor | ValuesIndices:
         """The minimum; the same three forms as :meth:`max` (``min(dim)`` returns ``(values, indices)``)."""
-        if axis is not None or keepdims is not None:
-            if dim is not None:
-                raise TypeError(f"'min': got dim={dim!r} and axis={axis!r} (expected one: dim= returns (values, indices) "
-                                "as PyTorch, axis= returns the values as numpy)")
-            return self._extreme("min", axis, bool(keepdims))
-        if dim is None:
-            if keepdim:
-                raise TypeError("'min': keepdim=True without dim (expected min(dim, keepdim=True), or amin(keepdim=True))")
-            return self._extreme("min", None, False)
-        return self._pick("min", dim, keepdim)
+        return self._max_or_min("min", dim, keepdim, axis, keepdims)
 
     def amax(self, dim: int | Sequence[int] | None = None, keepdim: bool = False, *,
              axis: int | Sequence[int] | None = None, keepdims: bool | None = None) -> Tensor:
